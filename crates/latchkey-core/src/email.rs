@@ -1,0 +1,135 @@
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// A syntactically valid email address (RFC 5321/5322, as checked by the
+/// `email_address` crate), with a masked form for display.
+///
+/// The address is kept as given; [`EmailAddress::normalized`] gives the
+/// form with a lower-case domain, for comparisons.
+///
+/// ```
+/// use latchkey_core::EmailAddress;
+/// let a = EmailAddress::parse("Jane.Doe@Example.COM")?;
+/// assert_eq!(a.masked(), "J***@Example.COM");
+/// assert_eq!(a.normalized(), "Jane.Doe@example.com");
+/// assert!(EmailAddress::parse("not an address").is_err());
+/// # Ok::<(), latchkey_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses and validates an address. Display names (`Jane <j@x>`) are
+    /// refused: only the bare address is accepted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEmail`] when the syntax is wrong.
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        let options = email_address::Options::default().without_display_text();
+        let parsed = email_address::EmailAddress::parse_with_options(input, options)
+            .map_err(|e| Error::InvalidEmail(e.to_string()))?;
+        if parsed.as_str() != input {
+            return Err(Error::InvalidEmail(
+                "unexpected text around the address".into(),
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The address as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the last `@`.
+    #[must_use]
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(local, _)| local)
+    }
+
+    /// The part after the last `@`.
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// The address with its domain in lower case (domains are
+    /// case-insensitive; local parts, strictly, are not).
+    #[must_use]
+    pub fn normalized(&self) -> String {
+        format!(
+            "{}@{}",
+            self.local_part(),
+            self.domain().to_ascii_lowercase()
+        )
+    }
+
+    /// A form safe to show to someone who may not own the address: the
+    /// first character of the local part, `***`, and the domain
+    /// (`j***@example.com`).
+    #[must_use]
+    pub fn masked(&self) -> String {
+        let first = self.local_part().chars().next().unwrap_or('*');
+        format!("{first}***@{}", self.domain())
+    }
+}
+
+impl fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("EmailAddress").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for EmailAddress {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_and_refuses_malformed_addresses() {
+        for ok in ["a@b.co", "jane.doe+tag@example.com", "用户@例子.广告"] {
+            assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "@",
+            "a@",
+            "@b.c",
+            "a b@c.d",
+            "Jane <j@x.y>",
+            "a@b@c",
+            "a\n@b.c",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn masks_all_but_first_character_and_domain() {
+        let a = EmailAddress::parse("jane@example.com").unwrap();
+        assert_eq!(a.masked(), "j***@example.com");
+        let b = EmailAddress::parse("ü@x.org").unwrap();
+        assert_eq!(b.masked(), "ü***@x.org");
+    }
+}

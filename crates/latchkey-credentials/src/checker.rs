@@ -1,0 +1,248 @@
+//! Checking a login and password against the store, without revealing
+//! whether the login exists.
+
+use std::sync::Arc;
+
+use latchkey_core::{AccountId, SecretString, random};
+
+use crate::{
+    CredentialStore, Error, Hasher, PasswordPolicy, PolicyContext, Refusal, StoredCredential,
+    Verification, normalize_password,
+};
+
+/// The answer to a sign-in with login and password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum CheckOutcome {
+    /// The password is right for this account.
+    Verified {
+        /// The account signed in.
+        account: AccountId,
+        /// Whether the stored hash was upgraded to the current settings
+        /// during this check (REQ-09).
+        rehashed: bool,
+    },
+    /// Unknown login or wrong password: one answer for both (REQ-38).
+    Denied,
+}
+
+/// The answer to [`CredentialChecker::register`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum RegisterOutcome {
+    /// The credential was stored.
+    Registered,
+    /// The policy refused the password, for these reasons.
+    Refused(Vec<Refusal>),
+    /// The login or account already has a credential.
+    Taken,
+}
+
+/// The answer to [`CredentialChecker::change_password`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum ChangeOutcome {
+    /// The new password is stored.
+    Changed,
+    /// The current password was wrong (or the login unknown).
+    Denied,
+    /// The policy refused the new password, for these reasons.
+    Refused(Vec<Refusal>),
+    /// The hash changed between the check and the write (a concurrent
+    /// change): nothing was written; try again.
+    Conflict,
+}
+
+/// Joins a [`CredentialStore`] and a [`Hasher`]: checks sign-ins, upgrades
+/// old hashes, registers and changes passwords under a [`PasswordPolicy`].
+///
+/// A sign-in for an unknown login verifies the password against a dummy
+/// hash made at the same settings, so it costs one full Argon2 run, like a
+/// real one, and gets the same [`CheckOutcome::Denied`] (REQ-11, REQ-38).
+///
+/// The Argon2 work runs on the calling thread; async hosts call this from
+/// a blocking-capable context (the `latchkey` facade does).
+///
+/// ```
+/// use std::sync::Arc;
+/// use latchkey_core::AccountId;
+/// use latchkey_credentials::*;
+/// use latchkey_store_memory::MemoryStore;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let hasher = Hasher::new(HashSettings::default());
+/// let checker = CredentialChecker::new(Arc::new(MemoryStore::new()), hasher)?;
+/// let policy = PasswordPolicy::new();
+/// let id = AccountId::new("42")?;
+/// assert_eq!(
+///     checker.register("jane", &id, "violet umbrella sky", &policy).await?,
+///     RegisterOutcome::Registered
+/// );
+/// assert!(matches!(
+///     checker.check("jane", "violet umbrella sky").await?,
+///     CheckOutcome::Verified { .. }
+/// ));
+/// assert_eq!(checker.check("jane", "wrong").await?, CheckOutcome::Denied);
+/// assert_eq!(checker.check("nobody", "wrong").await?, CheckOutcome::Denied);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct CredentialChecker {
+    store: Arc<dyn CredentialStore>,
+    hasher: Hasher,
+    dummy_phc: String,
+}
+
+impl CredentialChecker {
+    /// Builds a checker; makes the dummy hash for unknown logins (one
+    /// Argon2 run).
+    ///
+    /// # Errors
+    /// When the OS random generator or Argon2 fails.
+    pub fn new(store: Arc<dyn CredentialStore>, hasher: Hasher) -> Result<Self, Error> {
+        let mut noise = [0u8; 16];
+        random::fill(&mut noise)?;
+        let dummy_password: String = noise.iter().map(|b| format!("{b:02x}")).collect();
+        let dummy_phc = hasher.hash(&dummy_password)?;
+        Ok(Self {
+            store,
+            hasher,
+            dummy_phc,
+        })
+    }
+
+    /// The hasher in use.
+    #[must_use]
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// Checks a login and password. On a match with a stale hash, stores a
+    /// fresh one with a compare-and-set, so a concurrent password change
+    /// is never overwritten.
+    ///
+    /// # Errors
+    /// A store failure, or a malformed stored hash.
+    pub async fn check(&self, login: &str, password: &str) -> Result<CheckOutcome, Error> {
+        let Some((credential, rehash_due)) = self.authenticate(login, password).await? else {
+            return Ok(CheckOutcome::Denied);
+        };
+        let mut rehashed = false;
+        if rehash_due {
+            let fresh = self.hasher.hash(password)?;
+            rehashed = self
+                .store
+                .replace_hash_if_unchanged(&credential.account, &credential.phc, &fresh)
+                .await?;
+        }
+        Ok(CheckOutcome::Verified {
+            account: credential.account,
+            rehashed,
+        })
+    }
+
+    /// Registers a login for an account with a first password, after the
+    /// policy accepts it (the login is the username the policy refuses).
+    ///
+    /// # Errors
+    /// A store failure, or a hashing failure.
+    pub async fn register(
+        &self,
+        login: &str,
+        account: &AccountId,
+        password: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<RegisterOutcome, Error> {
+        if !login_is_plausible(login) {
+            return Err(Error::InvalidLogin("a login is 1 to 320 bytes"));
+        }
+        let outcome = policy.check(
+            password,
+            PolicyContext {
+                username: Some(login),
+            },
+        );
+        if !outcome.is_accepted() {
+            return Ok(RegisterOutcome::Refused(outcome.reasons().to_vec()));
+        }
+        let phc = self.hasher.hash(password)?;
+        Ok(if self.store.create(login, account, &phc).await? {
+            RegisterOutcome::Registered
+        } else {
+            RegisterOutcome::Taken
+        })
+    }
+
+    /// Changes a password: needs the current one (REQ-06), applies the
+    /// policy to the new one, and writes with a compare-and-set against the
+    /// hash that was checked.
+    ///
+    /// # Errors
+    /// A store failure, a malformed stored hash, or a hashing failure.
+    pub async fn change_password(
+        &self,
+        login: &str,
+        current: &SecretString,
+        new: &SecretString,
+        policy: &PasswordPolicy,
+    ) -> Result<ChangeOutcome, Error> {
+        let Some((credential, _)) = self.authenticate(login, current.expose()).await? else {
+            return Ok(ChangeOutcome::Denied);
+        };
+        let outcome = policy.check(
+            new.expose(),
+            PolicyContext {
+                username: Some(login),
+            },
+        );
+        if !outcome.is_accepted() {
+            return Ok(ChangeOutcome::Refused(outcome.reasons().to_vec()));
+        }
+        let fresh = self.hasher.hash(new.expose())?;
+        Ok(
+            if self
+                .store
+                .replace_hash_if_unchanged(&credential.account, &credential.phc, &fresh)
+                .await?
+            {
+                ChangeOutcome::Changed
+            } else {
+                ChangeOutcome::Conflict
+            },
+        )
+    }
+
+    /// Finds the login and verifies the password, at the cost of one full
+    /// hash whether or not the login exists. `Some((credential,
+    /// rehash_due))` only on a match.
+    async fn authenticate(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<(StoredCredential, bool)>, Error> {
+        let found = if login_is_plausible(login) {
+            self.store.find_by_login(login).await?
+        } else {
+            None
+        };
+        // Over-long passwords cannot match, but still cost one hash.
+        let acceptable = normalize_password(password).is_ok();
+        let candidate = if acceptable { password } else { "" };
+        let phc = found
+            .as_ref()
+            .map_or(self.dummy_phc.as_str(), |c| c.phc.as_str());
+        let verification = self.hasher.verify(candidate, phc)?;
+        Ok(match (found, acceptable, verification) {
+            (Some(credential), true, Verification::Match { rehash_due }) => {
+                Some((credential, rehash_due))
+            }
+            _ => None,
+        })
+    }
+}
+
+/// Logins are 1 to 320 bytes (the longest email address); anything else
+/// is never looked up.
+fn login_is_plausible(login: &str) -> bool {
+    !login.is_empty() && login.len() <= 320
+}

@@ -1,0 +1,9 @@
+//! The memory store passes the public conformance suite.
+use std::sync::Arc;
+
+use latchkey_credentials::CredentialStore;
+use latchkey_store_memory::MemoryStore;
+
+latchkey_testkit::credential_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn CredentialStore>
+});

@@ -1,0 +1,98 @@
+//! Conformance suites for latchkey store implementations.
+//!
+//! A store that passes its suite keeps the promises latchkey's security
+//! rests on: "not found" is not an error, and every compare-and-set is
+//! atomic under concurrency. Run the suite from your own tests with the
+//! macro, handing it an expression that makes a fresh store:
+//!
+//! ```ignore
+//! // tests/conformance.rs of a store crate (needs tokio as a dev-dependency)
+//! use std::sync::Arc;
+//! use latchkey_credentials::CredentialStore;
+//! latchkey_testkit::credential_store_tests!(async {
+//!     Arc::new(my_store::connect().await) as Arc<dyn CredentialStore>
+//! });
+//! ```
+//!
+//! Each case is also a public async function in [`credentials`], for hosts
+//! that drive their own runtime:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use latchkey_store_memory::MemoryStore;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! latchkey_testkit::credentials::create_then_find(Arc::new(MemoryStore::new())).await;
+//! # });
+//! ```
+//!
+//! Cases use fresh random logins, so one database may serve many runs.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod credentials;
+
+use latchkey_core::AccountId;
+
+/// A login no earlier run has used: `prefix` and 16 random hex digits.
+///
+/// # Panics
+/// When the OS random generator fails.
+#[must_use]
+pub fn fresh_name(prefix: &str) -> String {
+    let mut bytes = [0u8; 8];
+    latchkey_core::random::fill(&mut bytes).expect("OS random generator");
+    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{suffix}")
+}
+
+/// A fresh [`AccountId`] (see [`fresh_name`]).
+///
+/// # Panics
+/// When the OS random generator fails.
+#[must_use]
+pub fn fresh_account() -> AccountId {
+    AccountId::new(fresh_name("acct")).expect("valid account id")
+}
+
+/// Generates one `#[tokio::test]` per [`credentials`] case for a
+/// [`CredentialStore`](latchkey_credentials::CredentialStore). The argument
+/// is an expression (usually an `async` block) evaluated once per case to
+/// a future of `Arc<dyn CredentialStore>`. The calling crate needs `tokio`
+/// (with `macros` and `rt-multi-thread`) as a dev-dependency.
+#[macro_export]
+macro_rules! credential_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_credential_store_conformance,
+            $crate::credentials,
+            $factory,
+            [
+                unknown_login_is_none,
+                create_then_find,
+                create_refuses_taken_login_or_account,
+                set_hash_replaces_and_reports_unknown_accounts,
+                replace_if_unchanged_is_compare_and_set,
+                concurrent_replacements_have_exactly_one_winner,
+                rehash_racing_password_change_never_loses_the_change,
+            ]
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_cases {
+    ($module:ident, $suite:path, $factory:expr, [$($case:ident),* $(,)?]) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    use $suite as suite;
+                    suite::$case($factory.await).await;
+                }
+            )*
+        }
+    };
+}
