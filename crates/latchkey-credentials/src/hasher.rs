@@ -1,6 +1,7 @@
 //! Argon2 hashing to PHC strings and verification of any Argon2 PHC string.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
@@ -164,6 +165,14 @@ impl Hasher {
     #[must_use]
     pub fn max_in_flight(&self) -> usize {
         self.pool.max_in_flight
+    }
+
+    /// How many Argon2 runs (hashes and verifications) this hasher and its
+    /// clones have started. Each costs the same at the same settings, so
+    /// tests use it to prove that an unknown login costs one full run.
+    #[must_use]
+    pub fn runs(&self) -> u64 {
+        self.pool.runs.load(Ordering::Relaxed)
     }
 
     /// Hashes a password with a fresh random salt, as a PHC string.
@@ -377,6 +386,9 @@ impl StoredHash {
 #[derive(Debug)]
 struct MemoryPool {
     max_in_flight: usize,
+    /// Argon2 runs started through this pool (for equal-cost checks and
+    /// metrics).
+    runs: AtomicU64,
     state: Mutex<PoolState>,
     released: Condvar,
 }
@@ -401,6 +413,7 @@ impl MemoryPool {
     fn new(max_in_flight: usize) -> Self {
         Self {
             max_in_flight,
+            runs: AtomicU64::new(0),
             state: Mutex::new(PoolState::default()),
             released: Condvar::new(),
         }
@@ -421,6 +434,7 @@ impl MemoryPool {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         state.in_flight += 1;
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let memory = state.idle.pop().unwrap_or_default();
         drop(state);
         let mut lease = Lease {
@@ -593,7 +607,7 @@ mod tests {
 
     #[test]
     fn in_flight_bound_holds_under_contention() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::atomic::AtomicUsize;
         let pool = Arc::new(MemoryPool::new(2));
         let current = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
