@@ -1,0 +1,123 @@
+//! `latchkey demo`: what latchkey does, step by step, on embedded defaults.
+//!
+//! Today it shows the credentials layer (the sign-in flow with mailed
+//! codes, 2FA and recovery joins it as those crates land): a password
+//! refused by policy with the reasons, one accepted and hashed, sign-ins
+//! that succeed and fail, an unknown login that costs the same as a wrong
+//! password and gets the same answer, and a hash upgraded on sign-in.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use latchkey_core::AccountId;
+use latchkey_credentials::{
+    CheckOutcome, CredentialChecker, CredentialStore, HashSettings, Hasher, PasswordPolicy,
+    PolicyContext, RegisterOutcome,
+};
+use latchkey_store_memory::MemoryStore;
+
+pub async fn run() -> ExitCode {
+    match story().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("latchkey demo failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn step(n: u32, title: &str) {
+    println!("\n== {n}. {title}");
+}
+
+async fn story() -> Result<(), Box<dyn std::error::Error>> {
+    println!("latchkey demo: sign-in verification the way npm does it.");
+    println!(
+        "Store: in memory. Password hashing: Argon2id, {:?}.",
+        HashSettings::DEFAULT
+    );
+
+    let store = Arc::new(MemoryStore::new());
+    let hasher = Hasher::new(HashSettings::DEFAULT);
+    let checker = CredentialChecker::new(store.clone(), hasher.clone())?;
+    let policy = PasswordPolicy::new().with_service_name("npm");
+    let login = "jane";
+    let account = AccountId::new("account-1")?;
+
+    step(
+        1,
+        "Jane picks a password; the policy refuses weak ones and says why",
+    );
+    for attempt in [
+        "password",
+        "jane-rocks-2026",
+        "aaaaaaaaaa",
+        "12345678",
+        "npm-login!",
+        "short",
+    ] {
+        let outcome = policy.check(
+            attempt,
+            PolicyContext {
+                username: Some(login),
+            },
+        );
+        let reasons: Vec<String> = outcome.reasons().iter().map(ToString::to_string).collect();
+        println!("  {attempt:<20} refused: {}", reasons.join("; "));
+    }
+    let password = "violet umbrella sky";
+    println!("  {password:<20} accepted");
+
+    step(
+        2,
+        "The accepted password is hashed and stored (a PHC string)",
+    );
+    let outcome = checker.register(login, &account, password, &policy).await?;
+    assert_eq!(outcome, RegisterOutcome::Registered);
+    let stored = store
+        .find_by_login(login)
+        .await?
+        .ok_or("registered login not found")?;
+    println!("  stored: {}", stored.phc);
+
+    step(
+        3,
+        "Sign-ins: one answer for a wrong password and an unknown login",
+    );
+    for (who, pw) in [
+        (login, password),
+        (login, "violet umbrella SKY"),
+        ("nobody", password),
+    ] {
+        let runs = hasher.runs();
+        let started = Instant::now();
+        let outcome = checker.check(who, pw).await?;
+        let took = started.elapsed();
+        let answer = match outcome {
+            CheckOutcome::Verified { account, .. } => format!("verified as {account}"),
+            CheckOutcome::Denied => "denied: wrong login or password".to_owned(),
+        };
+        println!(
+            "  login {who:<7} password {pw:<20} -> {answer:<32} ({} Argon2 run, {} ms)",
+            hasher.runs() - runs,
+            took.as_millis()
+        );
+    }
+
+    step(
+        4,
+        "Settings are raised; the next sign-in upgrades the stored hash",
+    );
+    let stronger = HashSettings::new(HashSettings::DEFAULT.memory_kib(), 3, 1)?;
+    let upgraded = CredentialChecker::new(store.clone(), Hasher::new(stronger))?;
+    if let CheckOutcome::Verified { rehashed, .. } = upgraded.check(login, password).await? {
+        println!("  verified; rehashed to {stronger:?}: {rehashed}");
+    }
+    let stored = store.find_by_login(login).await?.ok_or("login vanished")?;
+    println!("  stored: {}", stored.phc);
+
+    println!("\nNext in latchkey: mailed one-time codes (\"OTP for logging in to your account\"),");
+    println!("2FA with an authenticator app, and account-recovery tickets.");
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! The `latchkey` binary's commands, as scripts use them: exact output and
+//! exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const OWASP_REFERENCE: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE";
+
+fn latchkey(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("latchkey runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("latchkey exits")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn verify_prints_match_and_exits_0_for_the_reference_hash() {
+    let o = latchkey(
+        &["password", "verify", "--hash", OWASP_REFERENCE],
+        b"password\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "match\n");
+}
+
+#[test]
+fn verify_prints_mismatch_and_exits_1() {
+    let o = latchkey(
+        &["password", "verify", "--hash", OWASP_REFERENCE],
+        b"Password\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "mismatch\n");
+}
+
+#[test]
+fn verify_exits_2_with_a_message_for_a_malformed_hash() {
+    let o = latchkey(
+        &["password", "verify", "--hash", "$argon2id$nonsense"],
+        b"pw\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("malformed password hash"));
+}
+
+#[test]
+fn verify_recommends_a_rehash_for_other_settings() {
+    let o = latchkey(
+        &[
+            "password",
+            "verify",
+            "--hash",
+            OWASP_REFERENCE,
+            "--iterations",
+            "3",
+        ],
+        b"password\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "match\n");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rehash recommended"));
+}
+
+#[test]
+fn hash_then_verify_round_trips_and_keeps_spaces() {
+    // Only the trailing newline is removed: the spaces are part of the password.
+    let hashed = latchkey(&["password", "hash"], b"  spaced out \n");
+    assert_eq!(hashed.status.code(), Some(0));
+    let phc = stdout(&hashed).trim_end().to_owned();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+    let ok = latchkey(&["password", "verify", "--hash", &phc], b"  spaced out \n");
+    assert_eq!(ok.status.code(), Some(0));
+    let trimmed = latchkey(&["password", "verify", "--hash", &phc], b"spaced out\n");
+    assert_eq!(trimmed.status.code(), Some(1));
+    // Without a trailing newline the whole input is the password.
+    let no_newline = latchkey(&["password", "verify", "--hash", &phc], b"  spaced out ");
+    assert_eq!(no_newline.status.code(), Some(0));
+}
+
+#[test]
+fn hash_honours_settings_and_refuses_below_the_floor() {
+    let o = latchkey(
+        &[
+            "password",
+            "hash",
+            "--memory-kib",
+            "20000",
+            "--iterations",
+            "3",
+            "--parallelism",
+            "2",
+        ],
+        b"pw\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("$argon2id$v=19$m=20000,t=3,p=2$"));
+    let weak = latchkey(&["password", "hash", "--memory-kib", "1024"], b"pw\n");
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("below the floor"));
+}
+
+#[test]
+fn check_prints_every_reason_and_exits_1() {
+    let o = latchkey(&["password", "check", "--username", "jane"], b"jane1\n");
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.starts_with("refused\n"), "{out}");
+    assert!(out.contains("too short"), "{out}");
+    assert!(out.contains("contains the username"), "{out}");
+    let ok = latchkey(
+        &["password", "check", "--username", "jane"],
+        b"violet umbrella sky\n",
+    );
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(stdout(&ok), "accepted\n");
+}
+
+#[test]
+fn invalid_utf8_password_is_a_clear_error() {
+    let o = latchkey(&["password", "hash"], b"\xff\xfe\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not valid UTF-8"));
+}
+
+#[test]
+fn demo_runs_the_story() {
+    let o = latchkey(&["demo"], b"");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("refused: it is one of the most common passwords"));
+    assert!(out.contains("verified as account-1"));
+    assert_eq!(out.matches("denied: wrong login or password").count(), 2);
+    assert!(out.contains("rehashed to HashSettings(argon2id m=19456 t=3 p=1): true"));
+}
