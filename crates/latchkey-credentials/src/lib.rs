@@ -46,3 +46,8 @@ pub use policy::{
 };
 pub use settings::HashSettings;
 pub use store::{CredentialStore, StoredCredential};
+
+/// The README's examples compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

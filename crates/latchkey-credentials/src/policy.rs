@@ -310,7 +310,7 @@ fn is_repetitive(chars: &[char]) -> bool {
     }
     (1..=3).any(|period| {
         chars.len() >= 2 * period
-            && chars.len() % period == 0
+            && chars.len().is_multiple_of(period)
             && chars
                 .iter()
                 .enumerate()
