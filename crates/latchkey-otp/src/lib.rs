@@ -9,6 +9,11 @@
 //!   128 bits), base32 per RFC 4648, wiped on drop.
 //! - [`KeyUri`]: `otpauth://` URIs for authenticator apps, built and
 //!   parsed strictly; QR codes behind the `qr` feature.
+//! - [`MailedCodes`]: one-time codes mailed for login verification ("OTP
+//!   for logging in to your account"), stored only as keyed digests, with
+//!   expiry, an attempt budget, single use, a resend cooldown and an
+//!   hourly cap, over the [`OtpStore`] contract. A mailed code proves a
+//!   mailbox; it is not a second factor (REQ-12).
 //!
 //! ```
 //! use latchkey_otp::{Algorithm, KeyUri, OtpSecret, Totp, TotpMatch};
@@ -29,12 +34,19 @@
 
 mod error;
 mod hotp;
+mod mailed;
 mod secret;
+mod store;
 mod totp;
 mod uri;
 
 pub use error::Error;
 pub use hotp::{Algorithm, Hotp};
+pub use mailed::{
+    CodeMailTemplate, DefaultTemplate, IssueOutcome, MailContent, MailedCodeSettings, MailedCodes,
+    VerifyOutcome, code_digest,
+};
 pub use secret::OtpSecret;
+pub use store::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
 pub use totp::{Totp, TotpMatch};
 pub use uri::KeyUri;

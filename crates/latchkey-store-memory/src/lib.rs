@@ -27,11 +27,20 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_credentials::{CredentialStore, StoredCredential};
+use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
+use time::{Duration, OffsetDateTime};
 
 /// Every latchkey store, in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     credentials: Mutex<Credentials>,
+    codes: Mutex<Codes>,
+}
+
+#[derive(Debug, Default)]
+struct Codes {
+    records: HashMap<(AccountId, Purpose), CodeRecord>,
+    sends: HashMap<AccountId, Vec<OffsetDateTime>>,
 }
 
 #[derive(Debug, Default)]
@@ -48,12 +57,19 @@ impl MemoryStore {
     }
 
     fn credentials(&self) -> MutexGuard<'_, Credentials> {
-        // A panic while holding the lock cannot leave a half-written
-        // record: every mutation below is a single map operation.
-        self.credentials
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.credentials)
     }
+
+    fn codes(&self) -> MutexGuard<'_, Codes> {
+        lock(&self.codes)
+    }
+}
+
+/// Every mutation below is one critical section that cannot panic half-way,
+/// so a poisoned lock (a panic elsewhere while holding it) still guards
+/// consistent data.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[async_trait]
@@ -105,5 +121,126 @@ impl CredentialStore for MemoryStore {
             }
             _ => Ok(false),
         }
+    }
+}
+
+#[async_trait]
+impl OtpStore for MemoryStore {
+    async fn reserve_send(
+        &self,
+        account: &AccountId,
+        now: OffsetDateTime,
+        cooldown: Duration,
+        hourly_cap: u32,
+    ) -> Result<SendReservation, StoreError> {
+        let mut codes = self.codes();
+        let sends = codes.sends.entry(account.clone()).or_default();
+        sends.retain(|t| *t > now - Duration::HOUR);
+        if let Some(last) = sends.iter().max()
+            && now < *last + cooldown
+        {
+            return Ok(SendReservation::CoolingDown {
+                until: *last + cooldown,
+            });
+        }
+        if sends.len() >= hourly_cap as usize {
+            let oldest = sends.iter().min().copied().unwrap_or(now);
+            return Ok(SendReservation::CapReached {
+                until: oldest + Duration::HOUR,
+            });
+        }
+        sends.push(now);
+        Ok(SendReservation::Reserved)
+    }
+
+    async fn release_send(
+        &self,
+        account: &AccountId,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if let Some(sends) = self.codes().sends.get_mut(account)
+            && let Some(i) = sends.iter().position(|t| *t == sent_at)
+        {
+            sends.swap_remove(i);
+        }
+        Ok(())
+    }
+
+    async fn put(&self, record: CodeRecord) -> Result<(), StoreError> {
+        let key = (record.account.clone(), record.purpose.clone());
+        self.codes().records.insert(key, record);
+        Ok(())
+    }
+
+    async fn get(
+        &self,
+        account: &AccountId,
+        purpose: &Purpose,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        Ok(self
+            .codes()
+            .records
+            .get(&(account.clone(), purpose.clone()))
+            .cloned())
+    }
+
+    async fn record_failure(
+        &self,
+        account: &AccountId,
+        purpose: &Purpose,
+        id: &[u8; 16],
+    ) -> Result<FailureCount, StoreError> {
+        let mut codes = self.codes();
+        Ok(
+            match codes.records.get_mut(&(account.clone(), purpose.clone())) {
+                Some(r) if r.id == *id && r.failed_attempts < r.max_attempts => {
+                    r.failed_attempts += 1;
+                    FailureCount::Counted {
+                        failed_attempts: r.failed_attempts,
+                    }
+                }
+                Some(r) if r.id == *id => FailureCount::Exhausted,
+                _ => FailureCount::Gone,
+            },
+        )
+    }
+
+    async fn consume(
+        &self,
+        account: &AccountId,
+        purpose: &Purpose,
+        id: &[u8; 16],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut codes = self.codes();
+        let key = (account.clone(), purpose.clone());
+        let usable = codes.records.get(&key).is_some_and(|r| {
+            r.id == *id && now < r.expires_at && r.failed_attempts < r.max_attempts
+        });
+        if usable {
+            codes.records.remove(&key);
+        }
+        Ok(usable)
+    }
+
+    async fn withdraw(
+        &self,
+        account: &AccountId,
+        purpose: &Purpose,
+        id: &[u8; 16],
+    ) -> Result<(), StoreError> {
+        let mut codes = self.codes();
+        let key = (account.clone(), purpose.clone());
+        if codes.records.get(&key).is_some_and(|r| r.id == *id) {
+            codes.records.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn void_all(&self, account: &AccountId) -> Result<u64, StoreError> {
+        let mut codes = self.codes();
+        let before = codes.records.len();
+        codes.records.retain(|(owner, _), _| owner != account);
+        Ok((before - codes.records.len()) as u64)
     }
 }

@@ -7,3 +7,7 @@ use latchkey_store_memory::MemoryStore;
 latchkey_testkit::credential_store_tests!(async {
     Arc::new(MemoryStore::new()) as Arc<dyn CredentialStore>
 });
+
+latchkey_testkit::otp_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn latchkey_otp::OtpStore>
+});

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod credentials;
+pub mod otp;
 
 use latchkey_core::AccountId;
 
@@ -74,6 +75,32 @@ macro_rules! credential_store_tests {
                 replace_if_unchanged_is_compare_and_set,
                 concurrent_replacements_have_exactly_one_winner,
                 rehash_racing_password_change_never_loses_the_change,
+            ]
+        );
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`otp`] case for an
+/// [`OtpStore`](latchkey_otp::OtpStore); the argument is an expression
+/// evaluated once per case to a future of `Arc<dyn OtpStore>`.
+#[macro_export]
+macro_rules! otp_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_otp_store_conformance,
+            $crate::otp,
+            $factory,
+            [
+                get_unknown_is_none,
+                put_replaces_the_earlier_code,
+                failures_count_until_the_budget_is_spent,
+                consume_succeeds_once_and_only_while_current,
+                withdraw_and_void_all_remove_the_right_codes,
+                sends_honour_cooldown_cap_and_release,
+                concurrent_consumers_have_exactly_one_winner,
+                concurrent_failures_never_exceed_the_budget,
+                sixty_four_verifiers_of_one_mailed_code_have_one_winner,
+                concurrent_wrong_guesses_never_exceed_the_budget,
             ]
         );
     };

@@ -1,0 +1,617 @@
+//! Mailed one-time codes: "OTP for logging in to your account".
+//!
+//! A mailed code proves control of a mailbox. It is login verification,
+//! not a second factor: NIST SP 800-63B says email SHALL NOT be an
+//! authenticator (REQ-12). For two-factor authentication use an
+//! authenticator app (`latchkey-twofactor`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use hmac::{Hmac, KeyInit, Mac};
+use latchkey_core::{AccountId, Clock, EmailAddress, Mailer, Message, MessageKind, Pepper, random};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use crate::hotp::parse_digits;
+use crate::{CodeRecord, Error, FailureCount, OtpStore, Purpose, SendReservation};
+
+/// Limits for mailed codes. Build with [`MailedCodeSettings::default`] and
+/// the `with_` methods, which refuse values outside the requirements.
+///
+/// ```
+/// use latchkey_otp::MailedCodeSettings;
+/// use time::Duration;
+/// let s = MailedCodeSettings::default().with_digits(8)?.with_ttl(Duration::minutes(5))?;
+/// assert_eq!(s.digits(), 8);
+/// assert!(MailedCodeSettings::default().with_ttl(Duration::minutes(11)).is_err());
+/// # Ok::<(), latchkey_otp::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailedCodeSettings {
+    digits: u32,
+    ttl: Duration,
+    max_attempts: u32,
+    cooldown: Duration,
+    hourly_cap: u32,
+}
+
+impl Default for MailedCodeSettings {
+    /// 6 digits, 10 minutes, 5 attempts, 60 s between sends, 10 sends an
+    /// hour (REQ-13, REQ-14, REQ-17).
+    fn default() -> Self {
+        Self {
+            digits: 6,
+            ttl: Duration::minutes(10),
+            max_attempts: 5,
+            cooldown: Duration::seconds(60),
+            hourly_cap: 10,
+        }
+    }
+}
+
+impl MailedCodeSettings {
+    /// Digits per code, 6 to 10 (REQ-13: at least 20 bits).
+    ///
+    /// # Errors
+    /// [`Error::InvalidDigits`] outside 6 to 10.
+    pub fn with_digits(mut self, digits: u32) -> Result<Self, Error> {
+        if !(6..=10).contains(&digits) {
+            return Err(Error::InvalidDigits {
+                min: 6,
+                max: 10,
+                got: digits,
+            });
+        }
+        self.digits = digits;
+        Ok(self)
+    }
+
+    /// How long a code lives: 1 second to 10 minutes (REQ-14).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] outside that range.
+    pub fn with_ttl(mut self, ttl: Duration) -> Result<Self, Error> {
+        if ttl < Duration::SECOND || ttl > Duration::minutes(10) {
+            return Err(Error::InvalidSettings(
+                "a code lives 1 second to 10 minutes",
+            ));
+        }
+        self.ttl = ttl;
+        Ok(self)
+    }
+
+    /// Failed attempts per code, 1 to 10 (REQ-17).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] outside that range.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Result<Self, Error> {
+        if !(1..=10).contains(&attempts) {
+            return Err(Error::InvalidSettings("attempts per code must be 1 to 10"));
+        }
+        self.max_attempts = attempts;
+        Ok(self)
+    }
+
+    /// Least time between two sends to one account (zero or more).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] when negative.
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Result<Self, Error> {
+        if cooldown.is_negative() {
+            return Err(Error::InvalidSettings("the cooldown cannot be negative"));
+        }
+        self.cooldown = cooldown;
+        Ok(self)
+    }
+
+    /// Most sends to one account in any hour (at least 1).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] for zero.
+    pub fn with_hourly_cap(mut self, cap: u32) -> Result<Self, Error> {
+        if cap == 0 {
+            return Err(Error::InvalidSettings("the hourly cap must be at least 1"));
+        }
+        self.hourly_cap = cap;
+        Ok(self)
+    }
+
+    /// Digits per code.
+    #[must_use]
+    pub fn digits(&self) -> u32 {
+        self.digits
+    }
+    /// How long a code lives.
+    #[must_use]
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+    /// Failed attempts per code.
+    #[must_use]
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+    /// Least time between sends.
+    #[must_use]
+    pub fn cooldown(&self) -> Duration {
+        self.cooldown
+    }
+    /// Most sends an hour.
+    #[must_use]
+    pub fn hourly_cap(&self) -> u32 {
+        self.hourly_cap
+    }
+}
+
+/// The subject and bodies of a code mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailContent {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// Optional HTML body.
+    pub html: Option<String>,
+}
+
+impl fmt::Debug for MailContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailContent")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Renders the mail that carries a code. Hosts override it for their own
+/// wording, language and HTML.
+pub trait CodeMailTemplate: fmt::Debug + Send + Sync + 'static {
+    /// The mail for `code`, which works for `valid_for`.
+    fn render(&self, code: &str, purpose: &Purpose, valid_for: Duration) -> MailContent;
+}
+
+/// latchkey's wording. For [`Purpose::SIGN_IN`] the subject is npm's: "OTP
+/// for logging in to your account".
+#[derive(Clone, Debug, Default)]
+pub struct DefaultTemplate;
+
+impl CodeMailTemplate for DefaultTemplate {
+    fn render(&self, code: &str, purpose: &Purpose, valid_for: Duration) -> MailContent {
+        let minutes = valid_for.whole_minutes();
+        let lasts = if minutes >= 1 {
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        } else {
+            format!("{} seconds", valid_for.whole_seconds())
+        };
+        let (subject, why) = if *purpose == Purpose::SIGN_IN {
+            ("OTP for logging in to your account", "to finish signing in")
+        } else if *purpose == Purpose::VERIFY_ADDRESS {
+            ("Verify your email address", "to confirm this email address")
+        } else {
+            ("Your one-time password", "to confirm your request")
+        };
+        MailContent {
+            subject: subject.to_owned(),
+            text: format!(
+                "Your one-time password is: {code}\n\n\
+                 Enter it {why}. It expires in {lasts} and works once.\n\n\
+                 If you did not ask for it, you can ignore this mail; nobody can use it\n\
+                 without your password. Never share this code with anyone.\n"
+            ),
+            html: None,
+        }
+    }
+}
+
+/// What [`MailedCodes::issue`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum IssueOutcome {
+    /// A code was mailed.
+    Sent {
+        /// When it stops working.
+        expires_at: OffsetDateTime,
+        /// The address it went to, masked for display (`j***@example.com`).
+        masked_address: String,
+    },
+    /// A code was sent too recently (REQ-17).
+    CoolingDown {
+        /// How long until another may be sent.
+        retry_after: Duration,
+    },
+    /// The hourly cap of sends is reached (REQ-17).
+    CapReached {
+        /// How long until another may be sent.
+        retry_after: Duration,
+    },
+}
+
+/// What [`MailedCodes::verify`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum VerifyOutcome {
+    /// The code is right; it is now used up.
+    Verified,
+    /// The code is wrong (or malformed).
+    Wrong {
+        /// Attempts left on this code; at zero it is dead.
+        attempts_left: u32,
+    },
+    /// The code was right or wrong, but it has expired.
+    Expired,
+    /// There is no outstanding code (never sent, used, or replaced).
+    NoCode,
+    /// The attempt budget was already spent.
+    Exhausted,
+}
+
+/// Issues and verifies mailed one-time codes (REQ-12 to REQ-17).
+///
+/// - Codes are uniform random digits from the OS CSPRNG (no modulo bias).
+/// - Only an HMAC-SHA256 digest under the host's pepper is stored, bound to
+///   the account, purpose and a random record id.
+/// - A new code replaces the earlier one for that account and purpose.
+/// - A resend cooldown and an hourly cap limit sends per account.
+/// - If the mail fails, the code is withdrawn, the send is not counted,
+///   and [`Error::Mail`] is returned.
+/// - Verification normalizes spaces and hyphens, compares digests in
+///   constant time, and consumes the code atomically: of many concurrent
+///   tries of one code exactly one succeeds, and concurrent failures never
+///   exceed the budget.
+///
+/// ```
+/// use std::sync::Arc;
+/// use latchkey_core::{AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer};
+/// use latchkey_otp::{IssueOutcome, MailedCodes, Purpose, VerifyOutcome};
+/// use latchkey_store_memory::MemoryStore;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let mailer = Arc::new(RecordingMailer::new());
+/// let codes = MailedCodes::new(
+///     Arc::new(MemoryStore::new()),
+///     mailer.clone(),
+///     Arc::new(ManualClock::default()),
+///     Pepper::generate()?,
+/// );
+/// let jane = AccountId::new("jane")?;
+/// let address = EmailAddress::parse("jane@example.com")?;
+/// let sent = codes.issue(&jane, &address, &Purpose::SIGN_IN).await?;
+/// assert!(matches!(sent, IssueOutcome::Sent { .. }));
+///
+/// let mail = mailer.last().unwrap();
+/// assert_eq!(mail.subject, "OTP for logging in to your account");
+/// let code: String = mail.text.chars().filter(char::is_ascii_digit).take(6).collect();
+/// assert_eq!(codes.verify(&jane, &Purpose::SIGN_IN, &code).await?, VerifyOutcome::Verified);
+/// assert_eq!(codes.verify(&jane, &Purpose::SIGN_IN, &code).await?, VerifyOutcome::NoCode);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct MailedCodes {
+    store: Arc<dyn OtpStore>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    pepper: Pepper,
+    settings: MailedCodeSettings,
+    template: Arc<dyn CodeMailTemplate>,
+}
+
+impl MailedCodes {
+    /// A service with the default settings and template.
+    #[must_use]
+    pub fn new(
+        store: Arc<dyn OtpStore>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        pepper: Pepper,
+    ) -> Self {
+        Self {
+            store,
+            mailer,
+            clock,
+            pepper,
+            settings: MailedCodeSettings::default(),
+            template: Arc::new(DefaultTemplate),
+        }
+    }
+
+    /// Replaces the settings.
+    #[must_use]
+    pub fn with_settings(mut self, settings: MailedCodeSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Replaces the mail template.
+    #[must_use]
+    pub fn with_template(mut self, template: Arc<dyn CodeMailTemplate>) -> Self {
+        self.template = template;
+        self
+    }
+
+    /// The settings in use.
+    #[must_use]
+    pub fn settings(&self) -> &MailedCodeSettings {
+        &self.settings
+    }
+
+    /// Makes a code for `account` and `purpose`, stores its digest
+    /// (replacing any earlier code) and mails it to `address`.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails; [`Error::Mail`] when the mail
+    /// was not sent (the code is then withdrawn and the send not counted);
+    /// [`Error::Core`] when the OS generator fails.
+    pub async fn issue(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+        purpose: &Purpose,
+    ) -> Result<IssueOutcome, Error> {
+        let s = &self.settings;
+        let now = self.clock.now();
+        match self
+            .store
+            .reserve_send(account, now, s.cooldown, s.hourly_cap)
+            .await?
+        {
+            SendReservation::Reserved => {}
+            SendReservation::CoolingDown { until } => {
+                return Ok(IssueOutcome::CoolingDown {
+                    retry_after: until - now,
+                });
+            }
+            SendReservation::CapReached { until } => {
+                return Ok(IssueOutcome::CapReached {
+                    retry_after: until - now,
+                });
+            }
+        }
+        match self.store_and_mail(account, address, purpose, now).await {
+            Ok(expires_at) => Ok(IssueOutcome::Sent {
+                expires_at,
+                masked_address: address.masked(),
+            }),
+            Err(e) => {
+                // Best effort: the original error is what the caller needs.
+                let _ = self.store.release_send(account, now).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn store_and_mail(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+        purpose: &Purpose,
+        now: OffsetDateTime,
+    ) -> Result<OffsetDateTime, Error> {
+        let s = &self.settings;
+        let code = generate_code(s.digits)?;
+        let mut id = [0u8; 16];
+        random::fill(&mut id)?;
+        let expires_at = now + s.ttl;
+        self.store
+            .put(CodeRecord {
+                id,
+                account: account.clone(),
+                purpose: purpose.clone(),
+                digest: self.digest(&id, account, purpose, &code),
+                expires_at,
+                max_attempts: s.max_attempts,
+                failed_attempts: 0,
+            })
+            .await?;
+        let content = self.template.render(&code, purpose, s.ttl);
+        let kind = if *purpose == Purpose::VERIFY_ADDRESS {
+            MessageKind::AddressVerification
+        } else {
+            MessageKind::SignInCode
+        };
+        let mut message = Message::new(address.clone(), content.subject, content.text, kind);
+        message.html = content.html;
+        if let Err(mail_error) = self.mailer.send(message).await {
+            let _ = self.store.withdraw(account, purpose, &id).await;
+            return Err(Error::Mail(mail_error));
+        }
+        Ok(expires_at)
+    }
+
+    /// Checks typed input against the outstanding code.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails.
+    pub async fn verify(
+        &self,
+        account: &AccountId,
+        purpose: &Purpose,
+        input: &str,
+    ) -> Result<VerifyOutcome, Error> {
+        let now = self.clock.now();
+        let Some(record) = self.store.get(account, purpose).await? else {
+            return Ok(VerifyOutcome::NoCode);
+        };
+        if now >= record.expires_at {
+            return Ok(VerifyOutcome::Expired);
+        }
+        if record.failed_attempts >= record.max_attempts {
+            return Ok(VerifyOutcome::Exhausted);
+        }
+        let candidate = parse_code(input, self.settings.digits);
+        // Malformed input is digested too (as an impossible code), so it
+        // costs the same and simply fails to match.
+        let computed = self.digest(
+            &record.id,
+            account,
+            purpose,
+            candidate.as_ref().map_or("x", |c| c.as_str()),
+        );
+        let matched = bool::from(computed.ct_eq(&record.digest)) && candidate.is_some();
+        if matched {
+            return Ok(
+                if self
+                    .store
+                    .consume(account, purpose, &record.id, now)
+                    .await?
+                {
+                    VerifyOutcome::Verified
+                } else {
+                    // Someone else used it, or it ran out meanwhile.
+                    VerifyOutcome::NoCode
+                },
+            );
+        }
+        Ok(
+            match self
+                .store
+                .record_failure(account, purpose, &record.id)
+                .await?
+            {
+                FailureCount::Counted { failed_attempts } => VerifyOutcome::Wrong {
+                    attempts_left: record.max_attempts.saturating_sub(failed_attempts),
+                },
+                FailureCount::Exhausted => VerifyOutcome::Exhausted,
+                FailureCount::Gone => VerifyOutcome::NoCode,
+            },
+        )
+    }
+
+    /// The stored form of a code: HMAC-SHA256 under the pepper over a
+    /// domain tag, the record id, and length-prefixed account, purpose and
+    /// code.
+    fn digest(
+        &self,
+        id: &[u8; 16],
+        account: &AccountId,
+        purpose: &Purpose,
+        code: &str,
+    ) -> [u8; 32] {
+        code_digest(&self.pepper, id, account, purpose, code)
+    }
+}
+
+/// The keyed digest of a mailed code (exposed for benches and backends'
+/// tests; hosts never need it).
+#[must_use]
+pub fn code_digest(
+    pepper: &Pepper,
+    id: &[u8; 16],
+    account: &AccountId,
+    purpose: &Purpose,
+    code: &str,
+) -> [u8; 32] {
+    // HMAC takes keys of any length.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper.expose())
+        .unwrap_or_else(|_| unreachable!());
+    mac.update(b"latchkey mailed code v1\0");
+    mac.update(id);
+    for part in [account.as_str(), purpose.as_str(), code] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// A uniform random code of `digits` digits (REQ-13).
+fn generate_code(digits: u32) -> Result<Zeroizing<String>, Error> {
+    let bound = 10u64.pow(digits);
+    let value =
+        random::uniform_below(&mut random::SysRng, bound).map_err(latchkey_core::Error::Random)?;
+    Ok(Zeroizing::new(format!(
+        "{value:0width$}",
+        width = digits as usize
+    )))
+}
+
+/// Spaces and hyphens dropped; exactly `digits` ASCII digits, or `None`.
+fn parse_code(input: &str, digits: u32) -> Option<Zeroizing<String>> {
+    if digits <= 9 {
+        return parse_digits(input, digits)
+            .map(|v| Zeroizing::new(format!("{v:0width$}", width = digits as usize)));
+    }
+    let kept: Zeroizing<String> =
+        Zeroizing::new(input.chars().filter(|c| !matches!(c, ' ' | '-')).collect());
+    (kept.len() == digits as usize && kept.bytes().all(|b| b.is_ascii_digit())).then_some(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn req_13_codes_have_the_configured_digits() {
+        for digits in 6..=10 {
+            for _ in 0..50 {
+                let code = generate_code(digits).unwrap();
+                assert_eq!(code.len(), digits as usize);
+                assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
+    }
+
+    #[test]
+    fn req_13_codes_are_roughly_uniform_over_first_digit() {
+        // 20,000 draws: each leading digit should appear about 2,000 times.
+        let mut counts = [0u32; 10];
+        for _ in 0..20_000 {
+            let code = generate_code(6).unwrap();
+            counts[usize::from(code.as_bytes()[0] - b'0')] += 1;
+        }
+        for (digit, n) in counts.iter().enumerate() {
+            assert!((1_700..=2_300).contains(n), "digit {digit}: {n} of 20000");
+        }
+    }
+
+    #[test]
+    fn parse_code_handles_ten_digits_and_junk() {
+        assert_eq!(
+            parse_code("12345 67890", 10).as_deref().map(String::as_str),
+            Some("1234567890")
+        );
+        assert_eq!(
+            parse_code("012-345", 6).as_deref().map(String::as_str),
+            Some("012345")
+        );
+        for bad in ["", "12345", "1234567", "12a456", "+12345", "١٢٣٤٥٦"] {
+            assert!(parse_code(bad, 6).is_none(), "{bad:?}");
+        }
+        assert!(parse_code("123456789O", 10).is_none());
+    }
+
+    #[test]
+    fn req_15_digest_is_bound_to_account_purpose_and_record() {
+        let pepper = Pepper::from_bytes(&[1; 32]).unwrap();
+        let a = AccountId::new("a").unwrap();
+        let b = AccountId::new("b").unwrap();
+        let base = code_digest(&pepper, &[0; 16], &a, &Purpose::SIGN_IN, "123456");
+        assert_ne!(
+            base,
+            code_digest(&pepper, &[0; 16], &b, &Purpose::SIGN_IN, "123456")
+        );
+        assert_ne!(
+            base,
+            code_digest(&pepper, &[0; 16], &a, &Purpose::VERIFY_ADDRESS, "123456")
+        );
+        assert_ne!(
+            base,
+            code_digest(&pepper, &[1; 16], &a, &Purpose::SIGN_IN, "123456")
+        );
+        let other_pepper = Pepper::from_bytes(&[2; 32]).unwrap();
+        assert_ne!(
+            base,
+            code_digest(&other_pepper, &[0; 16], &a, &Purpose::SIGN_IN, "123456")
+        );
+    }
+
+    #[test]
+    fn settings_outside_the_requirements_are_refused() {
+        let d = MailedCodeSettings::default();
+        assert!(d.with_digits(5).is_err() && d.with_digits(11).is_err());
+        assert!(d.with_ttl(Duration::ZERO).is_err() && d.with_ttl(Duration::seconds(601)).is_err());
+        assert!(d.with_max_attempts(0).is_err() && d.with_max_attempts(11).is_err());
+        assert!(d.with_cooldown(Duration::seconds(-1)).is_err());
+        assert!(d.with_hourly_cap(0).is_err());
+    }
+}
