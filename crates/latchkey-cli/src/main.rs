@@ -4,6 +4,10 @@
 //! latchkey password hash [--memory-kib N] [--iterations N] [--parallelism N]
 //! latchkey password verify --hash PHC
 //! latchkey password check [--username U]
+//! latchkey totp code --secret BASE32 [--time UNIX_SECONDS] [--algorithm A] [--digits N] [--period S]
+//! latchkey totp verify --secret BASE32 --code CODE [--time UNIX_SECONDS] [--window N]
+//! latchkey totp new --issuer I --account A [--qr]
+//! latchkey hotp code --secret BASE32 --counter N [--algorithm A] [--digits N]
 //! latchkey demo
 //! ```
 //!
@@ -14,6 +18,7 @@
 #![allow(clippy::print_stdout)]
 
 mod demo;
+mod otp;
 mod password;
 
 use std::process::ExitCode;
@@ -34,15 +39,34 @@ enum Command {
     /// Hash, verify and check passwords (Argon2id, PHC strings).
     #[command(subcommand)]
     Password(password::PasswordCommand),
+    /// TOTP codes (RFC 6238): print, verify, and make new secrets.
+    #[command(subcommand)]
+    Totp(otp::TotpCommand),
+    /// HOTP codes (RFC 4226).
+    #[command(subcommand)]
+    Hotp(otp::HotpCommand),
     /// Walk through what latchkey does, on embedded defaults.
     Demo,
+}
+
+/// Exit code for a usage or input error (a malformed hash or secret).
+const EXIT_ERROR: u8 = 2;
+
+/// Turns a command's result into its exit code, printing errors.
+fn finish(result: Result<ExitCode, String>) -> ExitCode {
+    result.unwrap_or_else(|message| {
+        eprintln!("latchkey: {message}");
+        ExitCode::from(EXIT_ERROR)
+    })
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Password(command) => password::run(command),
+        Command::Password(command) => finish(password::execute(command)),
+        Command::Totp(command) => otp::run_totp(command),
+        Command::Hotp(command) => otp::run_hotp(command),
         Command::Demo => demo::run().await,
     }
 }

@@ -10,9 +10,6 @@ use latchkey_credentials::{
 };
 use zeroize::Zeroize;
 
-/// Exit code for a usage or input error (a malformed hash, bad settings).
-const EXIT_ERROR: u8 = 2;
-
 #[derive(Debug, Subcommand)]
 pub enum PasswordCommand {
     /// Read a password from stdin (one line) and print its Argon2id PHC string.
@@ -70,17 +67,7 @@ impl SettingsArgs {
     }
 }
 
-pub fn run(command: PasswordCommand) -> ExitCode {
-    match execute(command) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("latchkey: {message}");
-            ExitCode::from(EXIT_ERROR)
-        }
-    }
-}
-
-fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
+pub fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
     match command {
         PasswordCommand::Hash { settings } => {
             let hasher = settings.hasher().map_err(|e| e.to_string())?;

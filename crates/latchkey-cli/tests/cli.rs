@@ -150,4 +150,108 @@ fn demo_runs_the_story() {
     assert!(out.contains("verified as account-1"));
     assert_eq!(out.matches("denied: wrong login or password").count(), 2);
     assert!(out.contains("rehashed to HashSettings(argon2id m=19456 t=3 p=1): true"));
+    assert!(out.contains("Subject: OTP for logging in to your account"));
+    assert!(out.contains("Verified\n  signed in."));
+    assert!(out.contains("NoCode (codes work once)"));
+}
+
+const RFC_SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+#[test]
+fn totp_code_prints_the_rfc6238_vector() {
+    let o = latchkey(
+        &[
+            "totp", "code", "--secret", RFC_SEED, "--time", "59", "--digits", "8",
+        ],
+        b"",
+    );
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "94287082\n")
+    );
+    let sha256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+    let o = latchkey(
+        &[
+            "totp",
+            "code",
+            "--secret",
+            sha256,
+            "--time",
+            "1111111109",
+            "--digits",
+            "8",
+            "--algorithm",
+            "sha256",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "68084774\n");
+}
+
+#[test]
+fn hotp_code_prints_the_rfc4226_vector() {
+    let o = latchkey(
+        &["hotp", "code", "--secret", RFC_SEED, "--counter", "9"],
+        b"",
+    );
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "520489\n")
+    );
+}
+
+#[test]
+fn totp_verify_prints_the_step_and_exits_0_or_exits_1() {
+    let ok = latchkey(
+        &[
+            "totp", "verify", "--secret", RFC_SEED, "--code", "94287082", "--digits", "8",
+            "--time", "89",
+        ],
+        b"",
+    );
+    assert_eq!((ok.status.code(), stdout(&ok).as_str()), (Some(0), "1\n"));
+    let outside = latchkey(
+        &[
+            "totp", "verify", "--secret", RFC_SEED, "--code", "94287082", "--digits", "8",
+            "--time", "89", "--window", "0",
+        ],
+        b"",
+    );
+    assert_eq!(
+        (outside.status.code(), stdout(&outside).as_str()),
+        (Some(1), "")
+    );
+}
+
+#[test]
+fn totp_new_prints_a_uri_that_parses_and_a_qr_code() {
+    let o = latchkey(
+        &[
+            "totp",
+            "new",
+            "--issuer",
+            "npm",
+            "--account",
+            "jane@example.com",
+            "--qr",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let uri = out.lines().next().unwrap();
+    let parsed: latchkey_otp::KeyUri = uri.parse().unwrap();
+    assert_eq!(
+        (parsed.issuer.as_str(), parsed.account.as_str()),
+        ("npm", "jane@example.com")
+    );
+    assert_eq!(parsed.secret.expose().len(), 20);
+    assert!(out.lines().count() > 10, "a QR code follows the URI");
+}
+
+#[test]
+fn a_malformed_secret_exits_2_with_a_message() {
+    let o = latchkey(&["totp", "code", "--secret", "NOT-BASE32!"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid base32"));
 }

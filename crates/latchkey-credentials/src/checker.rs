@@ -86,11 +86,22 @@ pub enum ChangeOutcome {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CredentialChecker {
     store: Arc<dyn CredentialStore>,
     hasher: Hasher,
     dummy_phc: String,
+}
+
+impl std::fmt::Debug for CredentialChecker {
+    /// Leaves out the dummy hash (and relies on the store's own redacted
+    /// `Debug`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialChecker")
+            .field("store", &self.store)
+            .field("hasher", &self.hasher)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CredentialChecker {

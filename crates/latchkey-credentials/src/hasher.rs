@@ -220,6 +220,10 @@ impl Hasher {
     /// Verifies a password against a stored Argon2 PHC string, comparing
     /// the outputs in constant time.
     ///
+    /// PHC outputs of 10 to 64 bytes and salts of 8 to 48 bytes are
+    /// accepted (the PHC format's limits); the reference implementation can
+    /// make hashes outside them, which are refused as malformed.
+    ///
     /// # Errors
     /// [`Error::MalformedHash`] when `phc` is not an Argon2 PHC string;
     /// [`Error::HashTooExpensive`] when it asks for more than the

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -30,8 +31,9 @@ use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
 use time::{Duration, OffsetDateTime};
 
-/// Every latchkey store, in memory.
-#[derive(Debug, Default)]
+/// Every latchkey store, in memory. `Debug` shows no contents: they
+/// include password hashes and code digests.
+#[derive(Default)]
 pub struct MemoryStore {
     credentials: Mutex<Credentials>,
     codes: Mutex<Codes>,
@@ -47,6 +49,12 @@ struct Codes {
 struct Credentials {
     account_by_login: HashMap<String, AccountId>,
     hash_by_account: HashMap<AccountId, String>,
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
 }
 
 impl MemoryStore {
