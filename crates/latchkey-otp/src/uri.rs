@@ -125,11 +125,19 @@ impl fmt::Display for KeyUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let issuer = utf8_percent_encode(&self.issuer, COMPONENT);
         let account = utf8_percent_encode(&self.account, COMPONENT);
-        write!(
-            f,
-            "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}",
-            self.secret.to_base32()
-        )?;
+        if self.issuer.is_empty() {
+            write!(
+                f,
+                "otpauth://totp/{account}?secret={}",
+                self.secret.to_base32()
+            )?;
+        } else {
+            write!(
+                f,
+                "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}",
+                self.secret.to_base32()
+            )?;
+        }
         if self.algorithm != Algorithm::Sha1 {
             write!(f, "&algorithm={}", self.algorithm)?;
         }
@@ -178,16 +186,24 @@ impl std::str::FromStr for KeyUri {
         if query.contains('#') {
             return Err(invalid("a fragment (#) is not allowed"));
         }
-        let label = decode(label, "label")?;
-        let (label_issuer, account) = match label.split_once(':') {
-            Some((issuer, account)) => (Some(issuer.to_owned()), account.trim_start().to_owned()),
-            None => (None, label.clone()),
+        // Split before decoding, so an encoded ':' inside a name stays in
+        // that name; with no literal ':', an encoded one separates.
+        let (raw_issuer, raw_account) = match label.split_once(':') {
+            Some((issuer, account)) => (Some(issuer), account),
+            None => match label.to_ascii_lowercase().find("%3a") {
+                Some(at) => (Some(&label[..at]), &label[at + 3..]),
+                None => (None, label),
+            },
         };
+        if raw_account.contains(':') {
+            return Err(invalid("the label has more than one ':'"));
+        }
+        let label_issuer = raw_issuer
+            .map(|i| decode(i, "label's issuer"))
+            .transpose()?;
+        let account = decode(raw_account, "account name")?.trim_start().to_owned();
         if account.is_empty() {
             return Err(invalid("the account name is empty"));
-        }
-        if account.contains(':') {
-            return Err(invalid("the label has more than one ':'"));
         }
 
         let (mut secret, mut issuer, mut algorithm, mut digits, mut period) =
@@ -302,8 +318,25 @@ mod tests {
     }
 
     #[test]
+    fn encoded_colons_inside_names_round_trip() {
+        let mut u = uri();
+        u.issuer = "A:B".into();
+        u.account = "x:y".into();
+        assert_eq!(u.to_string().parse::<KeyUri>().unwrap(), u);
+        let mut no_issuer = uri();
+        no_issuer.issuer = String::new();
+        assert!(
+            no_issuer
+                .to_string()
+                .starts_with("otpauth://totp/jane%40example.com?secret=")
+        );
+        assert_eq!(no_issuer.to_string().parse::<KeyUri>().unwrap(), no_issuer);
+    }
+
+    #[test]
     fn parses_what_other_generators_write() {
-        // pyotp style: issuer in label and parameter, %3A or literal colon.
+        // Issuer in label and parameter, separated by an encoded colon (the
+        // Key URI format allows it; pyotp writes a literal one).
         let p: KeyUri =
             format!("otpauth://totp/ACME%20Co%3Ajane%40example.com?secret={SEED}&issuer=ACME%20Co")
                 .parse()
