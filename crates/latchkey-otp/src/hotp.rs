@@ -194,12 +194,8 @@ impl Hotp {
 
     /// The code for `counter`, zero-padded to the digit count.
     #[must_use]
-    pub fn code(&self, counter: u64) -> String {
-        format!(
-            "{:0width$}",
-            self.value(counter),
-            width = self.digits as usize
-        )
+    pub fn code(&self, counter: u64) -> OtpCode {
+        OtpCode::new(u64::from(self.value(counter)), self.digits)
     }
 
     /// Parses typed input for this generator: spaces and hyphens are
@@ -207,7 +203,7 @@ impl Hotp {
     /// else (a sign, letters, the wrong length) is `None`: a wrong code.
     #[must_use]
     pub fn parse_input(&self, input: &str) -> Option<u32> {
-        parse_digits(input, self.digits)
+        OtpCode::parse(input, self.digits).and_then(|c| u32::try_from(c.value()).ok())
     }
 
     /// Checks `input` against every counter in `counters`, always all of
@@ -233,27 +229,144 @@ impl Hotp {
     }
 }
 
-/// Spaces and hyphens removed, then exactly `digits` ASCII digits, or
-/// `None`.
-pub(crate) fn parse_digits(input: &str, digits: u32) -> Option<u32> {
-    let mut value: u64 = 0;
-    let mut count = 0u32;
-    for c in input.chars() {
-        match c {
-            ' ' | '-' => {}
-            '0'..='9' => {
-                count += 1;
-                if count > digits {
-                    return None;
-                }
-                value = value * 10 + u64::from(u32::from(c) - u32::from('0'));
-            }
-            _ => return None,
+/// A one-time code as text: up to 10 ASCII digits, kept on the stack (no
+/// allocation), wiped on drop; `Debug` hides the digits. Derefs to `str`.
+///
+/// ```
+/// use latchkey_otp::OtpCode;
+/// let code = OtpCode::new(42, 6);
+/// assert_eq!(code, "000042");
+/// assert_eq!(code.len(), 6);
+/// assert_eq!(format!("{code:?}"), "OtpCode(<6 digits>)");
+/// ```
+#[derive(Clone, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct OtpCode {
+    text: [u8; 10],
+    len: u8,
+}
+
+impl OtpCode {
+    /// `value` written with exactly `digits` digits (1 to 10), zero-padded
+    /// on the left; higher digits of `value` are dropped.
+    #[must_use]
+    pub fn new(value: u64, digits: u32) -> Self {
+        let len = digits.clamp(1, 10) as usize;
+        let mut text = [b'0'; 10];
+        let mut rest = value;
+        for slot in text[..len].iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        Self {
+            text,
+            len: len as u8,
         }
     }
-    (count == digits)
-        .then_some(value)
-        .and_then(|v| u32::try_from(v).ok())
+
+    /// Parses typed input: spaces and hyphens are dropped, then exactly
+    /// `digits` (1 to 10) ASCII digits must remain. Anything else (a sign,
+    /// letters, other scripts' digits, the wrong length) is `None`. Never
+    /// allocates.
+    ///
+    /// ```
+    /// use latchkey_otp::OtpCode;
+    /// assert_eq!(OtpCode::parse("123 456", 6).unwrap(), "123456");
+    /// assert!(OtpCode::parse("+12345", 6).is_none());
+    /// ```
+    #[must_use]
+    pub fn parse(input: &str, digits: u32) -> Option<Self> {
+        let want = usize::try_from(digits)
+            .ok()
+            .filter(|d| (1..=10).contains(d))?;
+        let mut text = [0u8; 10];
+        let mut len = 0;
+        for b in input.bytes() {
+            match b {
+                b' ' | b'-' => {}
+                b'0'..=b'9' if len < want => {
+                    text[len] = b;
+                    len += 1;
+                }
+                _ => return None,
+            }
+        }
+        (len == want).then_some(Self {
+            text,
+            len: len as u8,
+        })
+    }
+
+    /// The code as a number.
+    #[must_use]
+    pub fn value(&self) -> u64 {
+        self.text[..usize::from(self.len)]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u64::from(d - b'0'))
+    }
+
+    /// The digits.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever written.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for OtpCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for OtpCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OtpCode(<{} digits>)", self.len)
+    }
+}
+
+impl PartialEq for OtpCode {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for OtpCode {}
+
+impl PartialEq<str> for OtpCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for OtpCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for OtpCode {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<OtpCode> for String {
+    fn eq(&self, other: &OtpCode) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<OtpCode> for &str {
+    fn eq(&self, other: &OtpCode) -> bool {
+        *self == other.as_str()
+    }
 }
 
 #[cfg(test)]
@@ -298,10 +411,14 @@ mod tests {
 
     #[test]
     fn input_parsing_is_strict_about_everything_but_spaces_and_hyphens() {
+        let parse_digits = |input: &str, digits| OtpCode::parse(input, digits).map(|c| c.value());
         assert_eq!(parse_digits("123456", 6), Some(123_456));
         assert_eq!(parse_digits("123 456", 6), Some(123_456));
         assert_eq!(parse_digits("123-456", 6), Some(123_456));
         assert_eq!(parse_digits("000001", 6), Some(1));
+        assert_eq!(parse_digits("98765 43210", 10), Some(9_876_543_210));
+        assert_eq!(parse_digits("1", 0), None);
+        assert_eq!(parse_digits("12345678901", 11), None);
         for bad in [
             "",
             "12345",

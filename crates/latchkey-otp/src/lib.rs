@@ -41,10 +41,10 @@ mod totp;
 mod uri;
 
 pub use error::Error;
-pub use hotp::{Algorithm, Hotp};
+pub use hotp::{Algorithm, Hotp, OtpCode};
 pub use mailed::{
-    CodeMailTemplate, DefaultTemplate, IssueOutcome, MailContent, MailedCodeSettings, MailedCodes,
-    VerifyOutcome, code_digest,
+    CodeDigester, CodeMailTemplate, DefaultTemplate, IssueOutcome, MailContent, MailedCodeSettings,
+    MailedCodes, VerifyOutcome,
 };
 pub use secret::OtpSecret;
 pub use store::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};

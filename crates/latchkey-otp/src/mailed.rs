@@ -15,8 +15,7 @@ use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
-use crate::hotp::parse_digits;
-use crate::{CodeRecord, Error, FailureCount, OtpStore, Purpose, SendReservation};
+use crate::{CodeRecord, Error, FailureCount, OtpCode, OtpStore, Purpose, SendReservation};
 
 /// Limits for mailed codes. Build with [`MailedCodeSettings::default`] and
 /// the `with_` methods, which refuse values outside the requirements.
@@ -292,7 +291,7 @@ pub struct MailedCodes {
     store: Arc<dyn OtpStore>,
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
-    pepper: Pepper,
+    digester: CodeDigester,
     settings: MailedCodeSettings,
     template: Arc<dyn CodeMailTemplate>,
 }
@@ -310,7 +309,7 @@ impl MailedCodes {
             store,
             mailer,
             clock,
-            pepper,
+            digester: CodeDigester::new(&pepper),
             settings: MailedCodeSettings::default(),
             template: Arc::new(DefaultTemplate),
         }
@@ -398,7 +397,7 @@ impl MailedCodes {
                 id,
                 account: account.clone(),
                 purpose: purpose.clone(),
-                digest: self.digest(&id, account, purpose, &code),
+                digest: self.digester.digest(&id, account, purpose, &code),
                 expires_at,
                 max_attempts: s.max_attempts,
                 failed_attempts: 0,
@@ -439,16 +438,7 @@ impl MailedCodes {
         if record.failed_attempts >= record.max_attempts {
             return Ok(VerifyOutcome::Exhausted);
         }
-        let candidate = parse_code(input, self.settings.digits);
-        // Malformed input is digested too (as an impossible code), so it
-        // costs the same and simply fails to match.
-        let computed = self.digest(
-            &record.id,
-            account,
-            purpose,
-            candidate.as_ref().map_or("x", |c| c.as_str()),
-        );
-        let matched = bool::from(computed.ct_eq(&record.digest)) && candidate.is_some();
+        let matched = self.digester.check(&record, input, self.settings.digits);
         if matched {
             return Ok(
                 if self
@@ -477,41 +467,79 @@ impl MailedCodes {
             },
         )
     }
+}
 
-    /// The stored form of a code: HMAC-SHA256 under the pepper over a
-    /// domain tag, the record id, and length-prefixed account, purpose and
-    /// code.
-    fn digest(
+/// Makes and checks the stored form of mailed codes: HMAC-SHA256 under a
+/// key derived once from the pepper, over the record id and the
+/// length-prefixed account and purpose, then the code. Binding to id,
+/// account and purpose means a digest is useless anywhere else (REQ-15,
+/// REQ-16). The keyed state is computed once and cloned per use.
+///
+/// ```
+/// use latchkey_core::{AccountId, Pepper};
+/// use latchkey_otp::{CodeDigester, Purpose};
+/// let digester = CodeDigester::new(&Pepper::from_bytes(&[1; 32])?);
+/// let jane = AccountId::new("jane")?;
+/// let d = digester.digest(&[0; 16], &jane, &Purpose::SIGN_IN, "123456");
+/// assert_ne!(d, digester.digest(&[0; 16], &jane, &Purpose::SIGN_IN, "123457"));
+/// # Ok::<(), latchkey_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct CodeDigester {
+    keyed: Hmac<Sha256>,
+}
+
+impl fmt::Debug for CodeDigester {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeDigester(<keyed>)")
+    }
+}
+
+impl CodeDigester {
+    /// Derives the digest key from the pepper (HMAC-SHA256 of a domain
+    /// label), so the pepper can serve other uses without collisions.
+    #[must_use]
+    pub fn new(pepper: &Pepper) -> Self {
+        // HMAC takes keys of any length, so keying cannot fail.
+        let mut derive = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper.expose())
+            .unwrap_or_else(|_| unreachable!());
+        derive.update(b"latchkey mailed code v1");
+        let subkey = Zeroizing::new(<[u8; 32]>::from(derive.finalize().into_bytes()));
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(subkey.as_slice())
+            .unwrap_or_else(|_| unreachable!());
+        Self { keyed }
+    }
+
+    /// The digest of `code` for this record id, account and purpose.
+    #[must_use]
+    pub fn digest(
         &self,
         id: &[u8; 16],
         account: &AccountId,
         purpose: &Purpose,
         code: &str,
     ) -> [u8; 32] {
-        code_digest(&self.pepper, id, account, purpose, code)
+        let mut mac = self.keyed.clone();
+        mac.update(id);
+        for part in [account.as_str(), purpose.as_str()] {
+            mac.update(&(part.len() as u32).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac.update(code.as_bytes());
+        mac.finalize().into_bytes().into()
     }
-}
 
-/// The keyed digest of a mailed code (exposed for benches and backends'
-/// tests; hosts never need it).
-#[must_use]
-pub fn code_digest(
-    pepper: &Pepper,
-    id: &[u8; 16],
-    account: &AccountId,
-    purpose: &Purpose,
-    code: &str,
-) -> [u8; 32] {
-    // HMAC takes keys of any length.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper.expose())
-        .unwrap_or_else(|_| unreachable!());
-    mac.update(b"latchkey mailed code v1\0");
-    mac.update(id);
-    for part in [account.as_str(), purpose.as_str(), code] {
-        mac.update(&(part.len() as u64).to_be_bytes());
-        mac.update(part.as_bytes());
+    /// Whether typed `input` is the record's code: parsed without
+    /// allocating (spaces and hyphens dropped, exactly `digits` digits),
+    /// digested, and compared in constant time. Malformed input is
+    /// digested too, as an impossible code, so it costs the same.
+    #[must_use]
+    pub fn check(&self, record: &CodeRecord, input: &str, digits: u32) -> bool {
+        let candidate = OtpCode::parse(input, digits);
+        let text = candidate.as_ref().map_or("x", |c| c.as_str());
+        let computed = self.digest(&record.id, &record.account, &record.purpose, text);
+        bool::from(computed.ct_eq(&record.digest)) & candidate.is_some()
     }
-    mac.finalize().into_bytes().into()
 }
 
 /// A uniform random code of `digits` digits (REQ-13).
@@ -523,17 +551,6 @@ fn generate_code(digits: u32) -> Result<Zeroizing<String>, Error> {
         "{value:0width$}",
         width = digits as usize
     )))
-}
-
-/// Spaces and hyphens dropped; exactly `digits` ASCII digits, or `None`.
-fn parse_code(input: &str, digits: u32) -> Option<Zeroizing<String>> {
-    if digits <= 9 {
-        return parse_digits(input, digits)
-            .map(|v| Zeroizing::new(format!("{v:0width$}", width = digits as usize)));
-    }
-    let kept: Zeroizing<String> =
-        Zeroizing::new(input.chars().filter(|c| !matches!(c, ' ' | '-')).collect());
-    (kept.len() == digits as usize && kept.bytes().all(|b| b.is_ascii_digit())).then_some(kept)
 }
 
 #[cfg(test)]
@@ -565,19 +582,26 @@ mod tests {
     }
 
     #[test]
-    fn parse_code_handles_ten_digits_and_junk() {
-        assert_eq!(
-            parse_code("12345 67890", 10).as_deref().map(String::as_str),
-            Some("1234567890")
-        );
-        assert_eq!(
-            parse_code("012-345", 6).as_deref().map(String::as_str),
-            Some("012345")
-        );
-        for bad in ["", "12345", "1234567", "12a456", "+12345", "١٢٣٤٥٦"] {
-            assert!(parse_code(bad, 6).is_none(), "{bad:?}");
+    fn check_handles_ten_digits_and_junk() {
+        let digester = CodeDigester::new(&Pepper::from_bytes(&[3; 32]).unwrap());
+        let account = AccountId::new("a").unwrap();
+        let record = |code: &str| CodeRecord {
+            id: [9; 16],
+            account: account.clone(),
+            purpose: Purpose::SIGN_IN,
+            digest: digester.digest(&[9; 16], &account, &Purpose::SIGN_IN, code),
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            max_attempts: 5,
+            failed_attempts: 0,
+        };
+        assert!(digester.check(&record("1234567890"), "12345 67890", 10));
+        assert!(digester.check(&record("012345"), "012-345", 6));
+        for bad in ["", "12345", "1234567", "12a456", "+12345", "١٢٣٤٥٦", "x"] {
+            assert!(!digester.check(&record("012345"), bad, 6), "{bad:?}");
         }
-        assert!(parse_code("123456789O", 10).is_none());
+        // "x" is what malformed input is digested as: it still never matches.
+        assert!(!digester.check(&record("x"), "x", 6));
+        assert!(!digester.check(&record("123456789O"), "123456789O", 10));
     }
 
     #[test]
@@ -585,23 +609,18 @@ mod tests {
         let pepper = Pepper::from_bytes(&[1; 32]).unwrap();
         let a = AccountId::new("a").unwrap();
         let b = AccountId::new("b").unwrap();
-        let base = code_digest(&pepper, &[0; 16], &a, &Purpose::SIGN_IN, "123456");
+        let d = CodeDigester::new(&pepper);
+        let base = d.digest(&[0; 16], &a, &Purpose::SIGN_IN, "123456");
+        assert_ne!(base, d.digest(&[0; 16], &b, &Purpose::SIGN_IN, "123456"));
         assert_ne!(
             base,
-            code_digest(&pepper, &[0; 16], &b, &Purpose::SIGN_IN, "123456")
+            d.digest(&[0; 16], &a, &Purpose::VERIFY_ADDRESS, "123456")
         );
-        assert_ne!(
-            base,
-            code_digest(&pepper, &[0; 16], &a, &Purpose::VERIFY_ADDRESS, "123456")
-        );
-        assert_ne!(
-            base,
-            code_digest(&pepper, &[1; 16], &a, &Purpose::SIGN_IN, "123456")
-        );
+        assert_ne!(base, d.digest(&[1; 16], &a, &Purpose::SIGN_IN, "123456"));
         let other_pepper = Pepper::from_bytes(&[2; 32]).unwrap();
         assert_ne!(
             base,
-            code_digest(&other_pepper, &[0; 16], &a, &Purpose::SIGN_IN, "123456")
+            CodeDigester::new(&other_pepper).digest(&[0; 16], &a, &Purpose::SIGN_IN, "123456")
         );
     }
 

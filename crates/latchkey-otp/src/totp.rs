@@ -4,7 +4,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use crate::{Algorithm, Error, Hotp, OtpSecret};
+use crate::{Algorithm, Error, Hotp, OtpCode, OtpSecret};
 
 /// A match of a TOTP code: the time step it belongs to, so callers can
 /// refuse that step, or any earlier one, next time (REQ-23).
@@ -108,7 +108,7 @@ impl Totp {
 
     /// The code for a time step.
     #[must_use]
-    pub fn code_for_step(&self, step: u64) -> String {
+    pub fn code_for_step(&self, step: u64) -> OtpCode {
         self.hotp.code(step)
     }
 
@@ -116,7 +116,7 @@ impl Totp {
     ///
     /// # Errors
     /// [`Error::TimeOutOfRange`] before 1970.
-    pub fn code_at(&self, time: OffsetDateTime) -> Result<String, Error> {
+    pub fn code_at(&self, time: OffsetDateTime) -> Result<OtpCode, Error> {
         Ok(self.code_for_step(self.step_at(time)?))
     }
 

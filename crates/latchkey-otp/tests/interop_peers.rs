@@ -647,7 +647,7 @@ fn req_20_21_generated_secrets_give_pyotps_totp_and_hotp_codes() {
                 ));
                 let ours: Vec<String> = times
                     .iter()
-                    .map(|&t| totp.code_at(at(t)).unwrap())
+                    .map(|&t| totp.code_at(at(t)).unwrap().to_string())
                     .collect();
                 let what = format!("TOTP {algorithm}, {digits} digits, {period} s at {times:?}");
                 expected.push((what, base32.clone(), ours));
@@ -659,7 +659,7 @@ fn req_20_21_generated_secrets_give_pyotps_totp_and_hotp_codes() {
                 digest_name(algorithm),
                 join(&counters)
             ));
-            let ours: Vec<String> = counters.iter().map(|&c| hotp.code(c)).collect();
+            let ours: Vec<String> = counters.iter().map(|&c| hotp.code(c).to_string()).collect();
             let what = format!("HOTP {algorithm}, {digits} digits at {counters:?}");
             expected.push((what, base32.clone(), ours));
         }

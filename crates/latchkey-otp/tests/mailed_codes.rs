@@ -100,8 +100,7 @@ async fn req_16_only_a_keyed_digest_is_stored() {
     assert!(!shown.contains(&code), "Debug must not show the code");
     let hex: String = record.digest.iter().map(|b| format!("{b:02x}")).collect();
     assert!(!hex.contains(&code) && !record.digest.windows(6).any(|w| w == code.as_bytes()));
-    let expected = latchkey_otp::code_digest(
-        &Pepper::from_bytes(&[7; 32]).unwrap(),
+    let expected = latchkey_otp::CodeDigester::new(&Pepper::from_bytes(&[7; 32]).unwrap()).digest(
         &record.id,
         &f.account,
         &Purpose::SIGN_IN,
