@@ -136,7 +136,6 @@ pub struct Hotp {
     mac: KeyedMac,
     algorithm: Algorithm,
     digits: u32,
-    modulus: u32,
 }
 
 impl fmt::Debug for Hotp {
@@ -170,7 +169,6 @@ impl Hotp {
             mac: KeyedMac::new(algorithm, secret.expose()),
             algorithm,
             digits,
-            modulus: 10u32.pow(digits),
         })
     }
 
@@ -189,7 +187,13 @@ impl Hotp {
     /// The code for `counter` as a number.
     #[must_use]
     pub fn value(&self, counter: u64) -> u32 {
-        self.mac.truncated(counter) % self.modulus
+        let t = self.mac.truncated(counter);
+        // Constant divisors compile to multiplications.
+        match self.digits {
+            6 => t % 1_000_000,
+            7 => t % 10_000_000,
+            _ => t % 100_000_000,
+        }
     }
 
     /// The code for `counter`, zero-padded to the digit count.
@@ -250,12 +254,32 @@ impl OtpCode {
     /// on the left; higher digits of `value` are dropped.
     #[must_use]
     pub fn new(value: u64, digits: u32) -> Self {
+        // Two digits per division, from a table (as itoa does), in u32
+        // arithmetic whenever the value allows, which is every HOTP code.
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
         let len = digits.clamp(1, 10) as usize;
         let mut text = [b'0'; 10];
+        let mut end = len;
         let mut rest = value;
-        for slot in text[..len].iter_mut().rev() {
-            *slot = b'0' + (rest % 10) as u8;
+        while rest > u64::from(u32::MAX) && end > 0 {
+            end -= 1;
+            text[end] = b'0' + (rest % 10) as u8;
             rest /= 10;
+        }
+        let mut small = u32::try_from(rest).unwrap_or(0);
+        while end >= 2 {
+            let pair = (small % 100) as usize * 2;
+            small /= 100;
+            end -= 2;
+            text[end] = PAIRS[pair];
+            text[end + 1] = PAIRS[pair + 1];
+        }
+        if end == 1 {
+            text[0] = b'0' + (small % 10) as u8;
         }
         Self {
             text,
@@ -430,6 +454,34 @@ mod tests {
             "-0x1234",
         ] {
             assert_eq!(parse_digits(bad, 6), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn otp_code_formats_every_width_with_zero_padding() {
+        assert_eq!(OtpCode::new(0, 6), "000000");
+        assert_eq!(OtpCode::new(42, 7), "0000042");
+        assert_eq!(OtpCode::new(9_876_543_210, 10), "9876543210");
+        assert_eq!(
+            OtpCode::new(1_234_567, 6),
+            "234567",
+            "higher digits dropped"
+        );
+        for v in [
+            0u64,
+            5,
+            99,
+            100,
+            99_999,
+            4_294_967_295,
+            4_294_967_296,
+            9_999_999_999,
+            u64::MAX,
+        ] {
+            for digits in 1..=10u32 {
+                let want = format!("{:0w$}", v % 10u64.pow(digits), w = digits as usize);
+                assert_eq!(OtpCode::new(v, digits), want.as_str(), "{v} in {digits}");
+            }
         }
     }
 
