@@ -126,9 +126,12 @@ impl fmt::Display for KeyUri {
         let issuer = utf8_percent_encode(&self.issuer, COMPONENT);
         let account = utf8_percent_encode(&self.account, COMPONENT);
         if self.issuer.is_empty() {
+            // A ':' inside the account would read as a separator (encoded
+            // or not) without a literal one before it.
+            let separator = if self.account.contains(':') { ":" } else { "" };
             write!(
                 f,
-                "otpauth://totp/{account}?secret={}",
+                "otpauth://totp/{separator}{account}?secret={}",
                 self.secret.to_base32()
             )?;
         } else {
@@ -201,7 +204,9 @@ impl std::str::FromStr for KeyUri {
         let label_issuer = raw_issuer
             .map(|i| decode(i, "label's issuer"))
             .transpose()?;
-        let account = decode(raw_account, "account name")?.trim_start().to_owned();
+        // Spaces may precede the account name; builders encode a real
+        // leading space as %20, which is kept.
+        let account = decode(raw_account.trim_start_matches(' '), "account name")?;
         if account.is_empty() {
             return Err(invalid("the account name is empty"));
         }
@@ -323,6 +328,20 @@ mod tests {
         u.issuer = "A:B".into();
         u.account = "x:y".into();
         assert_eq!(u.to_string().parse::<KeyUri>().unwrap(), u);
+        let mut colon_no_issuer = uri();
+        colon_no_issuer.issuer = String::new();
+        colon_no_issuer.account = "x:y".into();
+        assert_eq!(
+            colon_no_issuer.to_string().parse::<KeyUri>().unwrap(),
+            colon_no_issuer
+        );
+        let mut spaced = uri();
+        spaced.account = "  bob".into();
+        assert_eq!(spaced.to_string().parse::<KeyUri>().unwrap(), spaced);
+        let literal: KeyUri = format!("otpauth://totp/A:  bob?secret={SEED}")
+            .parse()
+            .unwrap();
+        assert_eq!(literal.account, "bob");
         let mut no_issuer = uri();
         no_issuer.issuer = String::new();
         assert!(
@@ -345,8 +364,9 @@ mod tests {
             (p.issuer.as_str(), p.account.as_str()),
             ("ACME Co", "jane@example.com")
         );
-        // Space after the colon, lower-case and padded secret, image param.
-        let q: KeyUri = "otpauth://totp/Issuer:%20bob?secret=gezdgnbvgy3tqojqgezdgnbvgy3tqojq&image=https%3A%2F%2Fx"
+        // Literal space after the colon (dropped), lower-case secret, image
+        // param. An encoded %20 is part of the name, so names round-trip.
+        let q: KeyUri = "otpauth://totp/Issuer: bob?secret=gezdgnbvgy3tqojqgezdgnbvgy3tqojq&image=https%3A%2F%2Fx"
             .parse()
             .unwrap();
         assert_eq!((q.issuer.as_str(), q.account.as_str()), ("Issuer", "bob"));
