@@ -29,6 +29,10 @@ use async_trait::async_trait;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
+use latchkey_twofactor::{
+    Authenticator, FactorKind, Mode, PendingEnrolment, RecoveryDigest, TwoFactorState,
+    TwoFactorStore,
+};
 use time::{Duration, OffsetDateTime};
 
 /// Every latchkey store, in memory. `Debug` shows no contents: they
@@ -37,6 +41,14 @@ use time::{Duration, OffsetDateTime};
 pub struct MemoryStore {
     credentials: Mutex<Credentials>,
     codes: Mutex<Codes>,
+    two_factor: Mutex<HashMap<AccountId, TwoFactorEntry>>,
+}
+
+#[derive(Debug, Default)]
+struct TwoFactorEntry {
+    state: TwoFactorState,
+    /// Unused recovery-code digests.
+    recovery_codes: Vec<RecoveryDigest>,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +82,10 @@ impl MemoryStore {
 
     fn codes(&self) -> MutexGuard<'_, Codes> {
         lock(&self.codes)
+    }
+
+    fn two_factor(&self) -> MutexGuard<'_, HashMap<AccountId, TwoFactorEntry>> {
+        lock(&self.two_factor)
     }
 }
 
@@ -250,5 +266,134 @@ impl OtpStore for MemoryStore {
         let before = codes.records.len();
         codes.records.retain(|(owner, _), _| owner != account);
         Ok((before - codes.records.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl TwoFactorStore for MemoryStore {
+    async fn load(&self, account: &AccountId) -> Result<TwoFactorState, StoreError> {
+        Ok(self
+            .two_factor()
+            .get(account)
+            .map(|e| e.state.clone())
+            .unwrap_or_default())
+    }
+
+    async fn put_pending(
+        &self,
+        account: &AccountId,
+        pending: PendingEnrolment,
+    ) -> Result<(), StoreError> {
+        self.two_factor()
+            .entry(account.clone())
+            .or_default()
+            .state
+            .pending = Some(pending);
+        Ok(())
+    }
+
+    async fn activate(
+        &self,
+        account: &AccountId,
+        pending_id: &[u8; 16],
+        now: OffsetDateTime,
+        confirmed_step: u64,
+        recovery_codes: Vec<RecoveryDigest>,
+        mode: Mode,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        let Some(entry) = all.get_mut(account) else {
+            return Ok(false);
+        };
+        let state = &mut entry.state;
+        let ready = state.authenticator.is_none()
+            && state
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.id == *pending_id && now < p.expires_at);
+        if !ready {
+            return Ok(false);
+        }
+        let Some(pending) = state.pending.take() else {
+            return Ok(false);
+        };
+        state.authenticator = Some(Authenticator {
+            id: pending.id,
+            kind: FactorKind::AuthenticatorApp,
+            sealed: pending.sealed,
+            algorithm: pending.algorithm,
+            digits: pending.digits,
+            period: pending.period,
+            last_used_step: confirmed_step,
+            drift: 0,
+            enabled_at: now,
+        });
+        state.mode = mode;
+        state.recovery_codes_left = recovery_codes.len() as u32;
+        entry.recovery_codes = recovery_codes;
+        Ok(true)
+    }
+
+    async fn advance_step(
+        &self,
+        account: &AccountId,
+        authenticator_id: &[u8; 16],
+        step: u64,
+        drift: i32,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        let authenticator = all
+            .get_mut(account)
+            .and_then(|e| e.state.authenticator.as_mut())
+            .filter(|a| a.id == *authenticator_id && a.last_used_step < step);
+        Ok(authenticator
+            .map(|a| {
+                a.last_used_step = step;
+                a.drift = drift;
+            })
+            .is_some())
+    }
+
+    async fn use_recovery_code(
+        &self,
+        account: &AccountId,
+        digest: &RecoveryDigest,
+    ) -> Result<Option<u32>, StoreError> {
+        let mut all = self.two_factor();
+        let Some(entry) = all.get_mut(account) else {
+            return Ok(None);
+        };
+        let Some(i) = entry.recovery_codes.iter().position(|d| d == digest) else {
+            return Ok(None);
+        };
+        entry.recovery_codes.swap_remove(i);
+        entry.state.recovery_codes_left = entry.recovery_codes.len() as u32;
+        Ok(Some(entry.state.recovery_codes_left))
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        account: &AccountId,
+        recovery_codes: Vec<RecoveryDigest>,
+    ) -> Result<(), StoreError> {
+        let mut all = self.two_factor();
+        let entry = all.entry(account.clone()).or_default();
+        entry.state.recovery_codes_left = recovery_codes.len() as u32;
+        entry.recovery_codes = recovery_codes;
+        Ok(())
+    }
+
+    async fn set_mode(&self, account: &AccountId, mode: Mode) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        Ok(all
+            .get_mut(account)
+            .filter(|e| e.state.authenticator.is_some())
+            .map(|e| e.state.mode = mode)
+            .is_some())
+    }
+
+    async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {
+        self.two_factor().remove(account);
+        Ok(())
     }
 }

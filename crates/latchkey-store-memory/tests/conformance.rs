@@ -11,3 +11,7 @@ latchkey_testkit::credential_store_tests!(async {
 latchkey_testkit::otp_store_tests!(async {
     Arc::new(MemoryStore::new()) as Arc<dyn latchkey_otp::OtpStore>
 });
+
+latchkey_testkit::twofactor_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn latchkey_twofactor::TwoFactorStore>
+});

@@ -31,6 +31,7 @@
 
 pub mod credentials;
 pub mod otp;
+pub mod twofactor;
 
 use latchkey_core::AccountId;
 
@@ -101,6 +102,30 @@ macro_rules! otp_store_tests {
                 concurrent_failures_never_exceed_the_budget,
                 sixty_four_verifiers_of_one_mailed_code_have_one_winner,
                 concurrent_wrong_guesses_never_exceed_the_budget,
+            ]
+        );
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`twofactor`] case for a
+/// [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore); the argument is
+/// an expression evaluated once per case to a future of
+/// `Arc<dyn TwoFactorStore>`.
+#[macro_export]
+macro_rules! twofactor_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_twofactor_store_conformance,
+            $crate::twofactor,
+            $factory,
+            [
+                unknown_account_is_off_and_empty,
+                activation_is_once_and_only_for_the_current_pending,
+                steps_only_advance,
+                sixty_four_submitters_of_one_step_have_one_winner,
+                recovery_codes_work_once_and_regeneration_voids_the_old_set,
+                sixty_four_users_of_one_recovery_code_have_one_winner,
+                mode_needs_an_authenticator_and_disable_clears_everything,
             ]
         );
     };

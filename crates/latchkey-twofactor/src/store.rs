@@ -1,0 +1,141 @@
+//! The storage contract for two-factor state.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use latchkey_core::{AccountId, StoreError};
+use latchkey_otp::Algorithm;
+use time::OffsetDateTime;
+
+use crate::{Mode, SealedSecret};
+
+/// The kind of a second factor. Only authenticator apps exist today; the
+/// type leaves room for security keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FactorKind {
+    /// A TOTP authenticator app.
+    AuthenticatorApp,
+}
+
+/// An active authenticator app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authenticator {
+    /// Random id; also part of the secret's encryption context.
+    pub id: [u8; 16],
+    /// What kind of factor it is.
+    pub kind: FactorKind,
+    /// The TOTP secret, encrypted.
+    pub sealed: SealedSecret,
+    /// HMAC hash.
+    pub algorithm: Algorithm,
+    /// Digits per code.
+    pub digits: u32,
+    /// Seconds per step.
+    pub period: u64,
+    /// The last accepted time step: it and every earlier one are refused
+    /// from now on (REQ-23).
+    pub last_used_step: u64,
+    /// The device's clock offset in steps, learnt from accepted codes.
+    pub drift: i32,
+    /// When it was enabled.
+    pub enabled_at: OffsetDateTime,
+}
+
+/// An enrolment waiting for its first code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEnrolment {
+    /// Random id; becomes the authenticator's id on confirmation.
+    pub id: [u8; 16],
+    /// The new secret, encrypted.
+    pub sealed: SealedSecret,
+    /// HMAC hash.
+    pub algorithm: Algorithm,
+    /// Digits per code.
+    pub digits: u32,
+    /// Seconds per step.
+    pub period: u64,
+    /// When the enrolment lapses.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Everything stored about one account's second factor.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TwoFactorState {
+    /// The mode; `Off` whenever there is no authenticator.
+    pub mode: Mode,
+    /// The active authenticator app, if any.
+    pub authenticator: Option<Authenticator>,
+    /// An enrolment in progress, if any.
+    pub pending: Option<PendingEnrolment>,
+    /// Unused recovery codes left.
+    pub recovery_codes_left: u32,
+}
+
+/// A recovery code's keyed digest (HMAC-SHA256 under the pepper).
+pub type RecoveryDigest = [u8; 32];
+
+/// Where two-factor state lives. Every method is one atomic operation:
+/// two instances sharing a database can never both accept one TOTP step or
+/// one recovery code.
+#[async_trait]
+pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
+    /// The account's state (the default, `Off` and empty, when unknown).
+    async fn load(&self, account: &AccountId) -> Result<TwoFactorState, StoreError>;
+
+    /// Stores an enrolment in progress, replacing any earlier one.
+    async fn put_pending(
+        &self,
+        account: &AccountId,
+        pending: PendingEnrolment,
+    ) -> Result<(), StoreError>;
+
+    /// Turns the pending enrolment `pending_id` into the active
+    /// authenticator, only if it is still pending, unexpired at `now`, and
+    /// the account has no active authenticator: records `confirmed_step` as
+    /// used, replaces the recovery codes and sets `mode`. Returns whether
+    /// it did.
+    async fn activate(
+        &self,
+        account: &AccountId,
+        pending_id: &[u8; 16],
+        now: OffsetDateTime,
+        confirmed_step: u64,
+        recovery_codes: Vec<RecoveryDigest>,
+        mode: Mode,
+    ) -> Result<bool, StoreError>;
+
+    /// Records `step` as used by authenticator `authenticator_id`, only if
+    /// it is later than the last used step (compare-and-set), and stores
+    /// the device's drift. Returns whether it did; `false` means a replay.
+    async fn advance_step(
+        &self,
+        account: &AccountId,
+        authenticator_id: &[u8; 16],
+        step: u64,
+        drift: i32,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the unused recovery code with this digest as used and returns
+    /// how many are left, or `None` when no unused code matches.
+    async fn use_recovery_code(
+        &self,
+        account: &AccountId,
+        digest: &RecoveryDigest,
+    ) -> Result<Option<u32>, StoreError>;
+
+    /// Replaces every recovery code (the old set is void).
+    async fn replace_recovery_codes(
+        &self,
+        account: &AccountId,
+        recovery_codes: Vec<RecoveryDigest>,
+    ) -> Result<(), StoreError>;
+
+    /// Sets the mode; returns `false`, changing nothing, when the account
+    /// has no active authenticator.
+    async fn set_mode(&self, account: &AccountId, mode: Mode) -> Result<bool, StoreError>;
+
+    /// Removes the authenticator, any pending enrolment and every recovery
+    /// code, and sets the mode to `Off`.
+    async fn disable(&self, account: &AccountId) -> Result<(), StoreError>;
+}

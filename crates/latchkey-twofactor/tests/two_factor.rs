@@ -1,0 +1,549 @@
+//! The two-factor service end to end, with a manual clock, a recording
+//! mailer and the memory store: REQ-23, REQ-25, REQ-28 to REQ-30, modes
+//! and operation-bound approval.
+
+use std::sync::Arc;
+
+use latchkey_core::{
+    AccountId, Clock, EmailAddress, EncryptionKey, KeyId, ManualClock, MessageKind, Pepper,
+    RecordingMailer,
+};
+use latchkey_otp::Totp;
+use latchkey_store_memory::MemoryStore;
+use latchkey_twofactor::{
+    Action, ChangeOutcome, ConfirmOutcome, Error, FactorOutcome, Mode, RecoveryCodes, SecondFactor,
+    SecretSealer, TwoFactor, TwoFactorSettings, TwoFactorStore,
+};
+use time::{Duration, OffsetDateTime};
+
+fn key(id: &str, byte: u8) -> EncryptionKey {
+    EncryptionKey::new(KeyId::new(id).unwrap(), [byte; 32])
+}
+
+struct Fixture {
+    tf: TwoFactor,
+    store: Arc<MemoryStore>,
+    mailer: Arc<RecordingMailer>,
+    clock: Arc<ManualClock>,
+    account: AccountId,
+    address: EmailAddress,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self::with(
+            SecretSealer::new(key("k1", 1)),
+            TwoFactorSettings::new("npm"),
+            Arc::new(MemoryStore::new()),
+        )
+    }
+
+    fn with(sealer: SecretSealer, settings: TwoFactorSettings, store: Arc<MemoryStore>) -> Self {
+        let mailer = Arc::new(RecordingMailer::new());
+        let clock = Arc::new(ManualClock::new(
+            OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        ));
+        let pepper = Pepper::from_bytes(&[7; 32]).unwrap();
+        let tf = TwoFactor::new(
+            store.clone(),
+            mailer.clone(),
+            clock.clone(),
+            sealer,
+            &pepper,
+            settings,
+        );
+        Self {
+            tf,
+            store,
+            mailer,
+            clock,
+            account: AccountId::new("jane").unwrap(),
+            address: EmailAddress::parse("jane@example.com").unwrap(),
+        }
+    }
+
+    /// Enrols and confirms; returns the app's TOTP and the recovery codes.
+    async fn enrol(&self) -> (Totp, RecoveryCodes) {
+        let enrolment = self
+            .tf
+            .begin_enrolment(&self.account, "jane@example.com")
+            .await
+            .unwrap();
+        let app = enrolment.uri.totp().unwrap();
+        let code = app.code_at(self.clock.now()).unwrap();
+        match self
+            .tf
+            .confirm_enrolment(&self.account, &self.address, &code)
+            .await
+            .unwrap()
+        {
+            ConfirmOutcome::Enabled { recovery_codes } => (app, recovery_codes),
+            other => panic!("not enabled: {other:?}"),
+        }
+    }
+
+    async fn totp(&self, code: &str) -> FactorOutcome {
+        self.tf
+            .verify(&self.account, &self.address, SecondFactor::Totp(code))
+            .await
+            .unwrap()
+    }
+
+    async fn recovery(&self, code: &str) -> FactorOutcome {
+        self.tf
+            .verify(
+                &self.account,
+                &self.address,
+                SecondFactor::RecoveryCode(code),
+            )
+            .await
+            .unwrap()
+    }
+
+    fn next_step(&self) {
+        self.clock.advance(Duration::seconds(30));
+    }
+
+    fn subjects(&self) -> Vec<String> {
+        self.mailer
+            .messages()
+            .into_iter()
+            .map(|m| m.subject)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn enrolment_gives_a_uri_then_a_first_code_turns_2fa_on_with_ten_recovery_codes() {
+    let f = Fixture::new();
+    let enrolment =
+        f.tf.begin_enrolment(&f.account, "jane@example.com")
+            .await
+            .unwrap();
+    assert!(
+        enrolment
+            .uri
+            .to_string()
+            .starts_with("otpauth://totp/npm:jane%40example.com?secret=")
+    );
+    assert_eq!(
+        f.tf.mode(&f.account).await.unwrap(),
+        Mode::Off,
+        "pending is not active"
+    );
+    let app = enrolment.uri.totp().unwrap();
+    let wrong =
+        f.tf.confirm_enrolment(&f.account, &f.address, "000000")
+            .await
+            .unwrap();
+    if app.code_at(f.clock.now()).unwrap() != "000000" {
+        assert!(matches!(wrong, ConfirmOutcome::WrongCode));
+    }
+    let code = app.code_at(f.clock.now()).unwrap();
+    let ConfirmOutcome::Enabled { recovery_codes } =
+        f.tf.confirm_enrolment(&f.account, &f.address, &code)
+            .await
+            .unwrap()
+    else {
+        panic!("not enabled")
+    };
+    assert_eq!(recovery_codes.len(), 10);
+    assert_eq!(f.tf.mode(&f.account).await.unwrap(), Mode::AuthOnly);
+    assert_eq!(f.tf.recovery_codes_left(&f.account).await.unwrap(), 10);
+    assert_eq!(f.subjects(), vec!["Two-factor authentication is on"]);
+    assert_eq!(f.mailer.last().unwrap().kind, MessageKind::SecurityNotice);
+    assert!(matches!(
+        f.tf.confirm_enrolment(&f.account, &f.address, &code)
+            .await
+            .unwrap(),
+        ConfirmOutcome::AlreadyEnabled
+    ));
+}
+
+#[tokio::test]
+async fn pending_enrolments_expire_after_fifteen_minutes() {
+    let f = Fixture::new();
+    let enrolment = f.tf.begin_enrolment(&f.account, "jane").await.unwrap();
+    f.clock.advance(Duration::minutes(15));
+    let code = enrolment
+        .uri
+        .totp()
+        .unwrap()
+        .code_at(f.clock.now())
+        .unwrap();
+    assert!(matches!(
+        f.tf.confirm_enrolment(&f.account, &f.address, &code)
+            .await
+            .unwrap(),
+        ConfirmOutcome::Expired
+    ));
+    assert!(matches!(
+        Fixture::new()
+            .tf
+            .confirm_enrolment(&f.account, &f.address, "123456")
+            .await
+            .unwrap(),
+        ConfirmOutcome::NoPending
+    ));
+}
+
+#[tokio::test]
+async fn req_23_a_code_is_accepted_once_and_a_replay_mails_a_notice() {
+    let f = Fixture::new();
+    let (app, _) = f.enrol().await;
+    // The confirming code's step is already used.
+    let confirming = app.code_at(f.clock.now()).unwrap();
+    assert_eq!(f.totp(&confirming).await, FactorOutcome::Replayed);
+    f.next_step();
+    let code = app.code_at(f.clock.now()).unwrap();
+    assert!(f.totp(&code).await.is_accepted());
+    assert_eq!(f.totp(&code).await, FactorOutcome::Replayed);
+    assert!(
+        f.subjects()
+            .contains(&"A used sign-in code was tried again".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn req_23_an_earlier_step_is_refused_after_a_later_one() {
+    let f = Fixture::new();
+    let (app, _) = f.enrol().await;
+    f.clock.advance(Duration::seconds(90));
+    let now = app.step_at(f.clock.now()).unwrap();
+    let earlier = app.code_for_step(now - 1);
+    let later = app.code_for_step(now + 1);
+    assert!(f.totp(&later).await.is_accepted());
+    assert_eq!(f.totp(&earlier).await, FactorOutcome::Replayed);
+}
+
+#[tokio::test]
+async fn wrong_codes_are_rejected_and_unenrolled_accounts_say_so() {
+    let f = Fixture::new();
+    assert_eq!(f.totp("123456").await, FactorOutcome::NotEnrolled);
+    let (app, _) = f.enrol().await;
+    f.next_step();
+    let right = app.code_at(f.clock.now()).unwrap();
+    let wrong = if right == "999999" {
+        "888888"
+    } else {
+        "999999"
+    };
+    assert_eq!(f.totp(wrong).await, FactorOutcome::Rejected);
+    assert_eq!(f.totp("not a code").await, FactorOutcome::Rejected);
+}
+
+#[tokio::test]
+async fn req_29_30_recovery_codes_work_once_show_what_remains_and_mail_a_notice() {
+    let f = Fixture::new();
+    let (_, codes) = f.enrol().await;
+    let first = codes.iter().next().unwrap().to_owned();
+    let typed = first.to_lowercase().replace('-', " ");
+    assert_eq!(
+        f.recovery(&typed).await,
+        FactorOutcome::Accepted {
+            recovery_codes_left: Some(9)
+        }
+    );
+    assert_eq!(
+        f.recovery(&first).await,
+        FactorOutcome::Rejected,
+        "used once"
+    );
+    assert_eq!(
+        f.recovery("0000-0000-0000-0000").await,
+        FactorOutcome::Rejected
+    );
+    let notice = f.mailer.last().unwrap();
+    assert_eq!(notice.subject, "A recovery code was used");
+    assert!(notice.text.contains("9 unused codes"));
+}
+
+#[tokio::test]
+async fn req_29_recovery_codes_are_stored_as_keyed_digests_only() {
+    let f = Fixture::new();
+    let (_, codes) = f.enrol().await;
+    let shown = format!(
+        "{:?} {:?}",
+        f.store,
+        f.store.load(&f.account).await.unwrap()
+    );
+    for code in codes.iter() {
+        assert!(!shown.contains(code) && !shown.contains(&code.replace('-', "")));
+    }
+    // Another pepper cannot use them.
+    let other = TwoFactor::new(
+        f.store.clone(),
+        f.mailer.clone(),
+        f.clock.clone(),
+        SecretSealer::new(key("k1", 1)),
+        &Pepper::from_bytes(&[8; 32]).unwrap(),
+        TwoFactorSettings::new("npm"),
+    );
+    let code = codes.iter().next().unwrap().to_owned();
+    let outcome = other
+        .verify(&f.account, &f.address, SecondFactor::RecoveryCode(&code))
+        .await
+        .unwrap();
+    assert_eq!(outcome, FactorOutcome::Rejected);
+}
+
+#[tokio::test]
+async fn req_28_30_regenerating_needs_a_fresh_factor_voids_the_old_set_and_mails() {
+    let f = Fixture::new();
+    let (app, old) = f.enrol().await;
+    let refused =
+        f.tf.regenerate_recovery_codes(&f.account, &f.address, SecondFactor::Totp("000000"))
+            .await
+            .unwrap();
+    assert!(matches!(refused, ChangeOutcome::Refused(_)));
+    f.next_step();
+    let code = app.code_at(f.clock.now()).unwrap();
+    let ChangeOutcome::Done(new) =
+        f.tf.regenerate_recovery_codes(&f.account, &f.address, SecondFactor::Totp(&code))
+            .await
+            .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(new.len(), 10);
+    assert_eq!(
+        f.recovery(old.iter().next().unwrap()).await,
+        FactorOutcome::Rejected,
+        "old set void"
+    );
+    assert_eq!(f.mailer.last().unwrap().subject, "New recovery codes");
+    assert!(f.recovery(new.iter().next().unwrap()).await.is_accepted());
+}
+
+#[tokio::test]
+async fn req_28_disabling_and_mode_changes_need_a_fresh_factor_and_mail() {
+    let f = Fixture::new();
+    let (app, codes) = f.enrol().await;
+    assert!(
+        f.tf.requires_code(&f.account, Action::SignIn)
+            .await
+            .unwrap()
+    );
+    assert!(!f.tf.requires_code(&f.account, Action::Write).await.unwrap());
+    let stale = app.code_at(f.clock.now()).unwrap();
+    let refused =
+        f.tf.set_mode(
+            &f.account,
+            &f.address,
+            Mode::AuthAndWrites,
+            SecondFactor::Totp(&stale),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        refused,
+        ChangeOutcome::Refused(FactorOutcome::Replayed)
+    ));
+    assert_eq!(
+        f.tf.mode(&f.account).await.unwrap(),
+        Mode::AuthOnly,
+        "nothing changed"
+    );
+    f.next_step();
+    let code = app.code_at(f.clock.now()).unwrap();
+    let done =
+        f.tf.set_mode(
+            &f.account,
+            &f.address,
+            Mode::AuthAndWrites,
+            SecondFactor::Totp(&code),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(done, ChangeOutcome::Done(())));
+    assert!(f.tf.requires_code(&f.account, Action::Write).await.unwrap());
+    assert_eq!(
+        f.mailer.last().unwrap().subject,
+        "Your two-factor settings changed"
+    );
+
+    let code = codes.iter().next().unwrap().to_owned();
+    let off =
+        f.tf.disable(&f.account, &f.address, SecondFactor::RecoveryCode(&code))
+            .await
+            .unwrap();
+    assert!(matches!(off, ChangeOutcome::Done(())));
+    assert_eq!(f.tf.mode(&f.account).await.unwrap(), Mode::Off);
+    assert!(
+        !f.tf
+            .requires_code(&f.account, Action::SignIn)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.mailer.last().unwrap().subject,
+        "Two-factor authentication is off"
+    );
+}
+
+#[tokio::test]
+async fn a_code_approves_one_operation_only() {
+    let f = Fixture::new();
+    let (app, _) = f.enrol().await;
+    f.next_step();
+    let code = app.code_at(f.clock.now()).unwrap();
+    let (tarball_a, tarball_b) = ([0xaa; 32], [0xbb; 32]);
+    let ChangeOutcome::Done(approval) =
+        f.tf.approve_operation(
+            &f.account,
+            &f.address,
+            SecondFactor::Totp(&code),
+            &tarball_a,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert!(f.tf.check_approval(&approval, &f.account, &tarball_a));
+    assert!(
+        !f.tf.check_approval(&approval, &f.account, &tarball_b),
+        "another operation"
+    );
+    assert!(
+        !f.tf
+            .check_approval(&approval, &AccountId::new("john").unwrap(), &tarball_a),
+        "another account"
+    );
+    let again =
+        f.tf.approve_operation(
+            &f.account,
+            &f.address,
+            SecondFactor::Totp(&code),
+            &tarball_b,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, ChangeOutcome::Refused(FactorOutcome::Replayed)),
+        "the code cannot approve another write"
+    );
+    f.clock.advance(Duration::minutes(5));
+    assert!(
+        !f.tf.check_approval(&approval, &f.account, &tarball_a),
+        "expired"
+    );
+}
+
+#[tokio::test]
+async fn req_25_the_store_only_sees_ciphertext() {
+    let f = Fixture::new();
+    let enrolment = f.tf.begin_enrolment(&f.account, "jane").await.unwrap();
+    let secret = enrolment.uri.secret.expose().to_vec();
+    let state = f.store.load(&f.account).await.unwrap();
+    let sealed = state.pending.unwrap().sealed;
+    assert_eq!(sealed.key_id.as_str(), "k1");
+    assert!(
+        !sealed
+            .ciphertext
+            .windows(secret.len())
+            .any(|w| w == secret.as_slice())
+    );
+}
+
+#[tokio::test]
+async fn req_25_rotation_old_key_still_opens_and_a_missing_or_wrong_key_is_a_clear_error() {
+    let store = Arc::new(MemoryStore::new());
+    let old = Fixture::with(
+        SecretSealer::new(key("2025", 1)),
+        TwoFactorSettings::new("npm"),
+        store.clone(),
+    );
+    let (app, _) = old.enrol().await;
+
+    let rotated = Fixture::with(
+        SecretSealer::new(key("2026", 2)).with_previous(key("2025", 1)),
+        TwoFactorSettings::new("npm"),
+        store.clone(),
+    );
+    rotated.clock.set(old.clock.now() + Duration::seconds(30));
+    let code = app.code_at(rotated.clock.now()).unwrap();
+    assert!(
+        rotated.totp(&code).await.is_accepted(),
+        "old key still decrypts"
+    );
+
+    let missing = Fixture::with(
+        SecretSealer::new(key("2026", 2)),
+        TwoFactorSettings::new("npm"),
+        store.clone(),
+    );
+    let err = missing
+        .tf
+        .verify(
+            &missing.account,
+            &missing.address,
+            SecondFactor::Totp("123456"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownKey { ref key_id } if key_id == "2025"),
+        "{err}"
+    );
+
+    let wrong = Fixture::with(
+        SecretSealer::new(key("2025", 9)),
+        TwoFactorSettings::new("npm"),
+        store,
+    );
+    let err = wrong
+        .tf
+        .verify(&wrong.account, &wrong.address, SecondFactor::Totp("123456"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decryption), "{err}");
+}
+
+#[tokio::test]
+async fn drift_learning_follows_a_device_whose_clock_runs_behind() {
+    let f = Fixture::with(
+        SecretSealer::new(key("k1", 1)),
+        TwoFactorSettings::new("npm").with_drift(true),
+        Arc::new(MemoryStore::new()),
+    );
+    let (app, _) = f.enrol().await;
+    f.clock.advance(Duration::seconds(300));
+    let now = app.step_at(f.clock.now()).unwrap();
+    // One step behind: inside the window; the offset is learnt.
+    assert!(f.totp(&app.code_for_step(now - 1)).await.is_accepted());
+    // Later the device is two steps behind: the window is centred on it.
+    f.clock.advance(Duration::seconds(300));
+    let now = app.step_at(f.clock.now()).unwrap();
+    assert!(f.totp(&app.code_for_step(now - 2)).await.is_accepted());
+
+    let strict = Fixture::new();
+    let (app, _) = strict.enrol().await;
+    strict.clock.advance(Duration::seconds(300));
+    let now = app.step_at(strict.clock.now()).unwrap();
+    assert!(strict.totp(&app.code_for_step(now - 1)).await.is_accepted());
+    strict.clock.advance(Duration::seconds(300));
+    let now = app.step_at(strict.clock.now()).unwrap();
+    let two_behind = app.code_for_step(now - 2);
+    if (now - 1..=now + 1).all(|s| app.code_for_step(s) != two_behind) {
+        assert_eq!(
+            strict.totp(&two_behind).await,
+            FactorOutcome::Rejected,
+            "no drift: outside the window"
+        );
+    }
+}
+
+#[tokio::test]
+async fn debug_output_shows_no_secret() {
+    let f = Fixture::new();
+    let enrolment = f.tf.begin_enrolment(&f.account, "jane").await.unwrap();
+    let b32 = enrolment.uri.secret.to_base32();
+    let shown = format!(
+        "{:?} {:?} {:?}",
+        f.tf,
+        enrolment,
+        f.store.load(&f.account).await.unwrap()
+    );
+    assert!(!shown.contains(&b32), "{shown}");
+}
