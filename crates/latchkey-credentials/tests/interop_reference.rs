@@ -15,117 +15,28 @@
 //! Passwords travel to the peers as raw bytes (hex-encoded for Python, on
 //! stdin without a newline for the CLI), never through a shell.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-
 use latchkey_credentials::{Error, HashSettings, Hasher, Verification, normalize_password};
+use latchkey_testkit::peers::{self, Peer};
 
 // ---------------------------------------------------------------------------
 // Peer detection
 // ---------------------------------------------------------------------------
 
-/// A reference implementation the tests talk to.
-#[derive(Debug)]
-struct Peer {
-    /// What the SKIPPED line calls it.
-    name: &'static str,
-    /// How to install it.
-    install: &'static str,
-    /// Whether it is installed and works.
-    probe: fn() -> bool,
-    /// The probe's answer, asked once.
-    found: OnceLock<bool>,
-}
+static CFFI: Peer = Peer::new("argon2-cffi", "pip install argon2-cffi", probe_cffi);
 
-static CFFI: Peer = Peer {
-    name: "argon2-cffi",
-    install: "pip install argon2-cffi",
-    probe: probe_cffi,
-    found: OnceLock::new(),
-};
-
-static CLI: Peer = Peer {
-    name: "argon2 CLI",
-    install: "apt-get install argon2",
-    probe: probe_cli,
-    found: OnceLock::new(),
-};
+static CLI: Peer = Peer::new("argon2 CLI", "apt-get install argon2", probe_cli);
 
 fn probe_cffi() -> bool {
-    Command::new(python())
-        .args(["-c", "import argon2.low_level, argon2.exceptions"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    peers::python_imports("argon2.low_level, argon2.exceptions")
 }
 
 fn probe_cli() -> bool {
-    let Ok(mut child) = Command::new("argon2")
-        .args(["saltsalt", "-id", "-t", "1", "-k", "8", "-p", "1", "-e"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        return false;
-    };
-    let wrote = child
-        .stdin
-        .take()
-        .is_some_and(|mut stdin| stdin.write_all(b"x").is_ok());
-    child
-        .wait_with_output()
-        .is_ok_and(|out| wrote && out.status.success() && out.stdout.starts_with(b"$argon2id$"))
-}
-
-/// Whether `LATCHKEY_REQUIRE_PEERS=1` is set.
-fn peers_required() -> bool {
-    std::env::var("LATCHKEY_REQUIRE_PEERS").is_ok_and(|v| v == "1")
-}
-
-/// Decides whether a test runs against `peer`: `Ok(true)` when it is
-/// available; when it is not, `Err` (the failure message) if peers are
-/// required, else `Ok(false)`: skip.
-fn gate(peer: &Peer, available: bool, required: bool) -> Result<bool, String> {
-    match (available, required) {
-        (true, _) => Ok(true),
-        (false, false) => Ok(false),
-        (false, true) => Err(format!(
-            "{} is required (LATCHKEY_REQUIRE_PEERS=1) but not installed or not working: {}",
-            peer.name, peer.install
-        )),
-    }
-}
-
-/// The line a skipped test prints.
-fn skipped_line(peer: &Peer) -> String {
-    format!("SKIPPED: {} not installed ({})", peer.name, peer.install)
-}
-
-/// Whether the tests can use `peer` (see [`gate`]); fails the test when a
-/// required peer is missing, prints a SKIPPED line to stderr when an
-/// optional one is.
-fn have(peer: &Peer) -> bool {
-    let available = *peer.found.get_or_init(peer.probe);
-    match gate(peer, available, peers_required()) {
-        Ok(true) => true,
-        Ok(false) => {
-            // Straight to the process's stderr, past the test harness's
-            // capture, so the skip shows in a normal `cargo test` run.
-            let _ = writeln!(std::io::stderr(), "{}", skipped_line(peer));
-            false
-        }
-        Err(message) => panic!("{message}"),
-    }
-}
-
-/// The Python interpreter with argon2-cffi (`LATCHKEY_PYTHON`, default
-/// `python3`).
-fn python() -> String {
-    std::env::var("LATCHKEY_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+    peers::run(
+        "argon2",
+        &["saltsalt", "-id", "-t", "1", "-k", "8", "-p", "1", "-e"],
+        b"x",
+    )
+    .is_ok_and(|lines| lines.first().is_some_and(|l| l.starts_with("$argon2id$")))
 }
 
 // ---------------------------------------------------------------------------
@@ -187,32 +98,10 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Runs `requests` through one argon2-cffi process; one answer each.
 fn cffi(requests: &[String]) -> Vec<String> {
-    let mut child = Command::new(python())
-        .args(["-c", CFFI_SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python3 with argon2-cffi");
     let mut input = requests.join("\n");
     input.push('\n');
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("write requests to argon2-cffi");
-    let out = child.wait_with_output().expect("argon2-cffi output");
-    assert!(
-        out.status.success(),
-        "argon2-cffi script failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answers: Vec<String> = String::from_utf8(out.stdout)
-        .expect("argon2-cffi answers in UTF-8")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let answers = peers::run(&peers::python(), &["-c", CFFI_SCRIPT], input.as_bytes())
+        .unwrap_or_else(|e| panic!("argon2-cffi script: {e}"));
     assert_eq!(answers.len(), requests.len(), "one answer per request");
     answers
 }
@@ -433,35 +322,14 @@ impl Case {
             ["-k".to_owned(), self.m.to_string()]
         };
         let version = if self.version == 0x10 { "10" } else { "13" };
-        let mut child = Command::new("argon2")
-            .arg(self.salt)
-            .arg(format!("-{}", self.variant.short()))
-            .args(["-t", &self.t.to_string()])
-            .args(&memory)
-            .args(["-p", &self.p.to_string()])
-            .args(["-l", &self.len.to_string()])
-            .args(["-v", version, "-e"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn argon2 CLI");
-        child
-            .stdin
-            .take()
-            .expect("piped stdin")
-            .write_all(self.password.as_bytes())
-            .expect("write password to argon2 CLI");
-        let out = child.wait_with_output().expect("argon2 CLI output");
-        assert!(
-            out.status.success(),
-            "argon2 CLI failed for {self:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("argon2 CLI prints ASCII")
-            .trim_end()
-            .to_owned()
+        let (t, p, len) = (self.t.to_string(), self.p.to_string(), self.len.to_string());
+        let variant = format!("-{}", self.variant.short());
+        let mut args = vec![self.salt, variant.as_str(), "-t", &t];
+        args.extend(memory.iter().map(String::as_str));
+        args.extend(["-p", &p, "-l", &len, "-v", version, "-e"]);
+        let lines = peers::run("argon2", &args, self.password.as_bytes())
+            .unwrap_or_else(|e| panic!("argon2 CLI for {self:?}: {e}"));
+        lines.concat()
     }
 
     /// latchkey's default hasher verifies `phc` (made by a peer from this
@@ -522,29 +390,6 @@ fn check_fixtures() {
     assert!(UNICODE_PASSWORDS.iter().all(|p| !p.is_ascii()));
 }
 
-/// The peer gate: runs when the peer is there; skips (with a clear line)
-/// when it is missing; fails when it is missing and
-/// `LATCHKEY_REQUIRE_PEERS=1`.
-#[test]
-fn missing_peer_skips_or_fails_as_configured() {
-    let ghost = Peer {
-        name: "no-such-peer",
-        install: "pip install no-such-peer",
-        probe: || false,
-        found: OnceLock::new(),
-    };
-    assert_eq!(gate(&ghost, true, true), Ok(true));
-    assert_eq!(gate(&ghost, true, false), Ok(true));
-    assert_eq!(gate(&ghost, false, false), Ok(false));
-    let message = gate(&ghost, false, true).expect_err("a required, missing peer fails");
-    assert!(message.contains("LATCHKEY_REQUIRE_PEERS=1"), "{message}");
-    assert!(message.contains("pip install no-such-peer"), "{message}");
-    assert_eq!(
-        skipped_line(&CFFI),
-        "SKIPPED: argon2-cffi not installed (pip install argon2-cffi)"
-    );
-}
-
 /// REQ-07, REQ-09: argon2-cffi hashes (argon2i, argon2d, argon2id; v=16 and
 /// v=19; m=64..65536, t=1..3, p=1..4; 16- to 64-byte outputs; 8- to 32-byte
 /// salts; Unicode passwords) verify in latchkey, which asks for a rehash
@@ -552,7 +397,7 @@ fn missing_peer_skips_or_fails_as_configured() {
 /// output and a salt of at least 16 bytes.
 #[test]
 fn req_09_argon2_cffi_hashes_verify_in_latchkey() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let cases = peer_cases();
@@ -569,7 +414,7 @@ fn req_09_argon2_cffi_hashes_verify_in_latchkey() {
 /// REQ-09).
 #[test]
 fn req_07_argon2_cffi_default_hasher_is_rfc9106_second_choice() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let passwords = ["violet umbrella sky", UNICODE_PASSWORDS[3]];
@@ -600,7 +445,7 @@ fn req_07_argon2_cffi_default_hasher_is_rfc9106_second_choice() {
 /// latchkey.
 #[test]
 fn phc_without_version_is_0x10_like_the_reference() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let case = Case {
@@ -636,7 +481,7 @@ fn phc_without_version_is_0x10_like_the_reference() {
 /// `-m log2`) verify in latchkey, with the same rehash answers.
 #[test]
 fn req_09_argon2_cli_hashes_verify_in_latchkey() {
-    if !have(&CLI) {
+    if !CLI.available() {
         return;
     }
     let hasher = Hasher::new(HashSettings::default());
@@ -650,7 +495,7 @@ fn req_09_argon2_cli_hashes_verify_in_latchkey() {
 /// latchkey verifies it without asking for a rehash.
 #[test]
 fn req_07_requirements_reference_string_from_the_cli() {
-    if !have(&CLI) {
+    if !CLI.available() {
         return;
     }
     const REFERENCE: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE";
@@ -672,7 +517,7 @@ fn req_07_requirements_reference_string_from_the_cli() {
 /// verify in argon2-cffi, and a wrong password fails there.
 #[test]
 fn latchkey_hashes_verify_in_argon2_cffi() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let mut expected = Vec::new();
@@ -722,8 +567,8 @@ fn latchkey_hashes_verify_in_argon2_cffi() {
 /// ASCII and Unicode passwords.
 #[test]
 fn latchkey_hash_with_salt_equals_the_peers_byte_for_byte() {
-    let use_cffi = have(&CFFI);
-    let use_cli = have(&CLI);
+    let use_cffi = CFFI.available();
+    let use_cli = CLI.available();
     if !use_cffi && !use_cli {
         return;
     }
@@ -766,7 +611,7 @@ fn latchkey_hash_with_salt_equals_the_peers_byte_for_byte() {
 /// decomposed input verifies in argon2-cffi as the composed bytes only.
 #[test]
 fn req_03_nfkc_decomposed_input_verifies_composed_peer_hash() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let composed = "caf\u{e9} au lait";
@@ -808,7 +653,7 @@ fn req_03_nfkc_decomposed_input_verifies_composed_peer_hash() {
 /// for the host to see: never a panic, and never a silent `Mismatch`.
 #[test]
 fn peer_hash_with_output_outside_10_to_64_bytes_is_an_error_not_a_mismatch() {
-    if !have(&CFFI) {
+    if !CFFI.available() {
         return;
     }
     let cases = [4, 9, 65, 128].map(|len| Case {

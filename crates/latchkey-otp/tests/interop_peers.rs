@@ -21,152 +21,16 @@
 //! Secrets reach the peers on stdin (base32 for oathtool, hex-encoded
 //! fields for the Python script), never through a shell or argv.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-
 use latchkey_otp::{Algorithm, Error, Hotp, KeyUri, OtpSecret, Totp};
+use latchkey_testkit::peers::{self, OATHTOOL, PYOTP};
 use time::OffsetDateTime;
 
 // ---------------------------------------------------------------------------
-// Peer detection
+// oathtool (the peers themselves live in latchkey_testkit::peers)
 // ---------------------------------------------------------------------------
-
-/// A reference implementation the tests talk to.
-#[derive(Debug)]
-struct Peer {
-    /// What the SKIPPED line calls it.
-    name: &'static str,
-    /// How to install it.
-    install: &'static str,
-    /// Whether it is installed and works.
-    probe: fn() -> bool,
-    /// The probe's answer, asked once.
-    found: OnceLock<bool>,
-}
-
-static OATHTOOL: Peer = Peer {
-    name: "oathtool",
-    install: "apt-get install oathtool",
-    probe: probe_oathtool,
-    found: OnceLock::new(),
-};
-
-static PYOTP: Peer = Peer {
-    name: "pyotp",
-    install: "pip install pyotp",
-    probe: probe_pyotp,
-    found: OnceLock::new(),
-};
 
 /// The RFC 4226 / RFC 6238 SHA-1 seed, `12345678901234567890`, in base32.
 const RFC_SEED_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-
-fn probe_oathtool() -> bool {
-    // RFC 6238 Appendix B, SHA-1 at T = 59: proves the binary runs and
-    // takes the flags these tests use.
-    run_oathtool(
-        &["--totp=SHA1", "-b", "-d", "8", "-s", "30s", "-N", "@59"],
-        RFC_SEED_SHA1,
-    )
-    .is_ok_and(|lines| lines == ["94287082"])
-}
-
-fn probe_pyotp() -> bool {
-    Command::new(python())
-        .args([
-            "-c",
-            "import pyotp, hashlib; pyotp.TOTP, pyotp.HOTP, pyotp.parse_uri",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Whether `LATCHKEY_REQUIRE_PEERS=1` is set.
-fn peers_required() -> bool {
-    std::env::var("LATCHKEY_REQUIRE_PEERS").is_ok_and(|v| v == "1")
-}
-
-/// Decides whether a test runs against `peer`: `Ok(true)` when it is
-/// available; when it is not, `Err` (the failure message) if peers are
-/// required, else `Ok(false)`: skip.
-fn gate(peer: &Peer, available: bool, required: bool) -> Result<bool, String> {
-    match (available, required) {
-        (true, _) => Ok(true),
-        (false, false) => Ok(false),
-        (false, true) => Err(format!(
-            "{} is required (LATCHKEY_REQUIRE_PEERS=1) but not installed or not working: {}",
-            peer.name, peer.install
-        )),
-    }
-}
-
-/// The line a skipped test prints.
-fn skipped_line(peer: &Peer) -> String {
-    format!("SKIPPED: {} not installed ({})", peer.name, peer.install)
-}
-
-/// Whether the tests can use `peer` (see [`gate`]); fails the test when a
-/// required peer is missing, prints a SKIPPED line to stderr when an
-/// optional one is.
-fn have(peer: &Peer) -> bool {
-    let available = *peer.found.get_or_init(peer.probe);
-    match gate(peer, available, peers_required()) {
-        Ok(true) => true,
-        Ok(false) => {
-            // Straight to the process's stderr, past the test harness's
-            // capture, so the skip shows in a normal `cargo test` run.
-            let _ = writeln!(std::io::stderr(), "{}", skipped_line(peer));
-            false
-        }
-        Err(message) => panic!("{message}"),
-    }
-}
-
-/// The Python interpreter with pyotp (`LATCHKEY_PYTHON`, default
-/// `python3`).
-fn python() -> String {
-    std::env::var("LATCHKEY_PYTHON").unwrap_or_else(|_| "python3".to_owned())
-}
-
-// ---------------------------------------------------------------------------
-// oathtool
-// ---------------------------------------------------------------------------
-
-/// Runs `oathtool ARGS -` with the base32 key on stdin; its output lines,
-/// or why it failed.
-fn run_oathtool(args: &[&str], base32_key: &str) -> Result<Vec<String>, String> {
-    let mut child = Command::new("oathtool")
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn oathtool: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(base32_key.as_bytes())
-        .map_err(|e| format!("write key to oathtool: {e}"))?;
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("oathtool output: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "oathtool {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect())
-}
 
 /// `oathtool --totp=ALG -b -d DIGITS -s PERIODs -N @TIME`.
 fn oathtool_totp(
@@ -180,7 +44,7 @@ fn oathtool_totp(
     let digits = digits.to_string();
     let period = format!("{period}s");
     let now = format!("@{time}");
-    let lines = run_oathtool(
+    let lines = peers::oathtool(
         &[&mode, "-b", "-d", &digits, "-s", &period, "-N", &now],
         secret,
     )
@@ -195,7 +59,7 @@ fn oathtool_hotp(secret: &str, digits: u32, counter: u64, window: u64) -> Vec<St
     let digits = digits.to_string();
     let counter = counter.to_string();
     let extra = window.to_string();
-    let lines = run_oathtool(
+    let lines = peers::oathtool(
         &["--hotp", "-b", "-d", &digits, "-c", &counter, "-w", &extra],
         secret,
     )
@@ -302,32 +166,14 @@ fn unhex_opt(field: &str) -> Option<String> {
 
 /// Runs `requests` through one pyotp process; the fields of each answer.
 fn pyotp(requests: &[String]) -> Vec<Vec<String>> {
-    let mut child = Command::new(python())
-        .args(["-c", PYOTP_SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python3 with pyotp");
     let mut input = requests.join("\n");
     input.push('\n');
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("write requests to pyotp");
-    let out = child.wait_with_output().expect("pyotp output");
-    assert!(
-        out.status.success(),
-        "pyotp script failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answers: Vec<Vec<String>> = String::from_utf8(out.stdout)
-        .expect("pyotp answers in UTF-8")
-        .lines()
-        .map(|line| line.split(' ').map(str::to_owned).collect())
-        .collect();
+    let answers: Vec<Vec<String>> =
+        peers::run(&peers::python(), &["-c", PYOTP_SCRIPT], input.as_bytes())
+            .unwrap_or_else(|e| panic!("pyotp script: {e}"))
+            .iter()
+            .map(|line| line.split(' ').map(str::to_owned).collect())
+            .collect();
     assert_eq!(answers.len(), requests.len(), "one answer per request");
     answers
 }
@@ -409,37 +255,6 @@ const DIGITS: [u32; 3] = [6, 7, 8];
 const PERIODS: [u64; 2] = [30, 60];
 
 // ---------------------------------------------------------------------------
-// Tests: the gate itself
-// ---------------------------------------------------------------------------
-
-/// The peer gate: runs when the peer is there; skips (with a clear line)
-/// when it is missing; fails when it is missing and
-/// `LATCHKEY_REQUIRE_PEERS=1`.
-#[test]
-fn missing_peer_skips_or_fails_as_configured() {
-    let ghost = Peer {
-        name: "no-such-peer",
-        install: "pip install no-such-peer",
-        probe: || false,
-        found: OnceLock::new(),
-    };
-    assert_eq!(gate(&ghost, true, true), Ok(true));
-    assert_eq!(gate(&ghost, true, false), Ok(true));
-    assert_eq!(gate(&ghost, false, false), Ok(false));
-    let message = gate(&ghost, false, true).expect_err("a required, missing peer fails");
-    assert!(message.contains("LATCHKEY_REQUIRE_PEERS=1"), "{message}");
-    assert!(message.contains("pip install no-such-peer"), "{message}");
-    assert_eq!(
-        skipped_line(&OATHTOOL),
-        "SKIPPED: oathtool not installed (apt-get install oathtool)"
-    );
-    assert_eq!(
-        skipped_line(&PYOTP),
-        "SKIPPED: pyotp not installed (pip install pyotp)"
-    );
-}
-
-// ---------------------------------------------------------------------------
 // Tests: the peers reproduce the RFC tables
 // ---------------------------------------------------------------------------
 
@@ -448,7 +263,7 @@ fn missing_peer_skips_or_fails_as_configured() {
 /// latchkey (REQ-20, REQ-21).
 #[test]
 fn req_21_rfc6238_appendix_b_through_oathtool_gives_the_table() {
-    if !have(&OATHTOOL) {
+    if !OATHTOOL.available() {
         return;
     }
     for (algorithm, seed, time, code) in rfc6238_table() {
@@ -467,7 +282,7 @@ fn req_21_rfc6238_appendix_b_through_oathtool_gives_the_table() {
 /// `oathtool --hotp` (REQ-20).
 #[test]
 fn req_20_rfc4226_appendix_d_through_oathtool_gives_the_table() {
-    if !have(&OATHTOOL) {
+    if !OATHTOOL.available() {
         return;
     }
     assert_eq!(oathtool_hotp(RFC_SEED_SHA1, 6, 0, 9), RFC4226_CODES);
@@ -477,7 +292,7 @@ fn req_20_rfc4226_appendix_d_through_oathtool_gives_the_table() {
 /// right (REQ-20, REQ-21).
 #[test]
 fn req_20_21_rfc_tables_through_pyotp_give_the_tables() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let table = rfc6238_table();
@@ -545,7 +360,7 @@ fn rfc6238_table() -> Vec<(Algorithm, &'static [u8], i64, &'static str)> {
 /// digits and 30/60 s periods, at 0, 59, 2005, 2009, 2033, 2603 and now.
 #[test]
 fn req_21_generated_secrets_give_oathtools_totp_codes() {
-    if !have(&OATHTOOL) {
+    if !OATHTOOL.available() {
         return;
     }
     let times = times();
@@ -581,7 +396,7 @@ fn req_21_generated_secrets_give_oathtools_totp_codes() {
 /// reaches (counters up to 2^63 - 1).
 #[test]
 fn req_20_generated_secrets_give_oathtools_hotp_codes() {
-    if !have(&OATHTOOL) {
+    if !OATHTOOL.available() {
         return;
     }
     let mut checked = 0;
@@ -627,7 +442,7 @@ fn req_20_generated_secrets_give_oathtools_hotp_codes() {
 /// `u64::MAX`, every algorithm), for latchkey's generated secrets.
 #[test]
 fn req_20_21_generated_secrets_give_pyotps_totp_and_hotp_codes() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let times = times();
@@ -713,7 +528,7 @@ const LATCHKEY_URIS: [(&str, &str, Algorithm, u32, u64); 8] = [
 /// from the parsed object is latchkey's.
 #[test]
 fn req_26_latchkey_key_uris_parse_in_pyotp_to_the_same_fields_and_codes() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let uris: Vec<KeyUri> = LATCHKEY_URIS
@@ -806,7 +621,7 @@ const PYOTP_URIS: [(&str, Option<&str>, u32, Algorithm, u64); 8] = [
 /// algorithm, digits and period, and the codes agree.
 #[test]
 fn req_26_27_pyotp_key_uris_parse_in_latchkey_to_the_same_fields_and_codes() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let requests: Vec<String> = PYOTP_URIS
@@ -855,7 +670,7 @@ fn req_26_27_pyotp_key_uris_parse_in_latchkey_to_the_same_fields_and_codes() {
 /// elsewhere (REQ-26).
 #[test]
 fn req_26_colon_inside_a_name_is_refused_or_read_like_pyotp_never_misread() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let secret = OtpSecret::from_base32(RFC_SEED_SHA1).unwrap();
@@ -914,7 +729,7 @@ fn req_26_colon_inside_a_name_is_refused_or_read_like_pyotp_never_misread() {
 /// reading.
 #[test]
 fn req_27_pyotp_secret_with_nonzero_trailing_bits_is_a_clear_error_in_latchkey() {
-    if !have(&PYOTP) {
+    if !PYOTP.available() {
         return;
     }
     let dirty = format!("{}B", "A".repeat(51));

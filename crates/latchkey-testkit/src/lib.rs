@@ -31,6 +31,7 @@
 
 pub mod credentials;
 pub mod otp;
+pub mod peers;
 pub mod twofactor;
 
 use latchkey_core::AccountId;
