@@ -153,6 +153,11 @@ fn demo_runs_the_story() {
     assert!(out.contains("Subject: OTP for logging in to your account"));
     assert!(out.contains("Verified\n  signed in."));
     assert!(out.contains("NoCode (codes work once)"));
+    assert!(out.contains("scan this in the app: otpauth://totp/npm:jane%40example.com?secret="));
+    assert!(out.contains("Subject: Two-factor authentication is on"));
+    assert!(out.contains("Accepted { recovery_codes_left: None }"));
+    assert!(out.contains("Replayed (a code works once; Jane is told)"));
+    assert!(out.contains("Accepted { recovery_codes_left: Some(9) }"));
 }
 
 const RFC_SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
