@@ -20,6 +20,11 @@ use latchkey_credentials::{
     PolicyContext, RegisterOutcome,
 };
 use latchkey_otp::{IssueOutcome, MailedCodes, Purpose, VerifyOutcome};
+use latchkey_recovery::{
+    AccountDirectory, AccountOnFile, CompleteOutcome, ConfirmOutcome as TicketConfirmed, Finding,
+    Instruction, KnownLink, LinkedIdentities, LinkedIdentity, Provider, Recovery, RecoverySettings,
+    StartOutcome, TicketForm,
+};
 use latchkey_store_memory::MemoryStore;
 use latchkey_twofactor::{
     ConfirmOutcome, SecondFactor, SecretSealer, TwoFactor, TwoFactorSettings,
@@ -224,10 +229,158 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
             .await?
     );
 
-    println!(
-        "\nNext in latchkey: account-recovery support tickets, and the sign-in flow joining it all."
+    step(
+        10,
+        "Jane cannot reach her mailbox: \"Try recovering your account\"",
     );
+    clock.advance(Duration::minutes(5));
+    let _ = codes.issue(&account, &address, &Purpose::SIGN_IN).await?;
+    println!("  (that code went to jane@example.com, which Jane can no longer read)");
+    println!("  \"Start Account Recovery\" -> \"Open a Support Ticket\":");
+    println!(
+        "    Email: jane@new.example   How can we help? Reset my email   Connect to GitHub: octocat"
+    );
+    let recovery = Recovery::new(
+        store.clone(),
+        codes.clone(),
+        mailbox.clone(),
+        clock.clone(),
+        Arc::new(DemoAccounts {
+            address: address.clone(),
+        }),
+        Arc::new(DemoLinks {
+            since: clock.now() - Duration::days(700),
+        }),
+        &pepper,
+        RecoverySettings::default(),
+    );
+    let form = TicketForm {
+        login: login.to_owned(),
+        contact_email: "jane@new.example".to_owned(),
+        reset_email: true,
+        details: String::new(),
+        identities: vec![LinkedIdentity {
+            provider: Provider::GitHub,
+            user_id: "583231".to_owned(),
+            handle: "octocat".to_owned(),
+            verified_at: clock.now(),
+        }],
+    };
+    let StartOutcome::CodeSent {
+        draft,
+        masked_contact,
+    } = recovery.start(&form).await?
+    else {
+        return Err("the ticket form was refused".into());
+    };
+    println!("  (the form says: we sent a code to {masked_contact})");
+
+    step(
+        11,
+        "Jane proves the new address with its code; the ticket is queued",
+    );
+    let code = mailbox.last_code().ok_or("no code arrived")?;
+    let TicketConfirmed::Submitted { reference } = recovery.confirm(&draft, &code).await? else {
+        return Err("the contact code was refused".into());
+    };
+    println!("  \"Submit Support Ticket\" -> ticket {reference}");
+
+    step(
+        12,
+        "Support reviews the evidence, approves, and the address changes",
+    );
+    let ticket = recovery
+        .ticket(&reference)
+        .await?
+        .ok_or("ticket vanished")?;
+    for item in &ticket.evidence.items {
+        let finding = match &item.finding {
+            Finding::Matches { linked_at } => {
+                format!("matches the account's link since {}", linked_at.date())
+            }
+            other => format!("{other:?}"),
+        };
+        println!(
+            "  evidence: {} id {} (@{}): {finding}",
+            item.offered.provider, item.offered.user_id, item.offered.handle
+        );
+    }
+    println!(
+        "  start review: {:?}",
+        recovery
+            .start_review(&reference, "support-alice", None)
+            .await?
+    );
+    let note = Some("GitHub id matches a link made long before the ticket".to_owned());
+    println!(
+        "  approve:      {:?}",
+        recovery.approve(&reference, "support-alice", note).await?
+    );
+    let CompleteOutcome::Completed(instruction) =
+        recovery.complete(&reference, "support-alice").await?
+    else {
+        return Err("the ticket did not complete".into());
+    };
+    if let Instruction::ResetEmail {
+        account,
+        new_address,
+        ..
+    } = &instruction
+    {
+        let voided = latchkey_otp::OtpStore::void_all(&*store, account).await?;
+        println!(
+            "  the host sets {account}'s address to {new_address}, voids {voided} outstanding codes, ends sessions"
+        );
+    }
+    let ticket = recovery
+        .ticket(&reference)
+        .await?
+        .ok_or("ticket vanished")?;
+    let audit: Vec<String> = ticket
+        .audit
+        .iter()
+        .map(|e| format!("{:?} by {:?}", e.action, e.actor))
+        .collect();
+    println!("  audit trail: {}", audit.join(" -> "));
+
+    println!("\nNext in latchkey: the sign-in flow joining it all, SQL storage and SMTP.");
     Ok(())
+}
+
+/// The demo's one account, as the host's directory would answer.
+#[derive(Debug)]
+struct DemoAccounts {
+    address: EmailAddress,
+}
+
+#[async_trait]
+impl AccountDirectory for DemoAccounts {
+    async fn find(&self, login: &str) -> Result<Option<AccountOnFile>, latchkey_core::StoreError> {
+        Ok((login == "jane").then(|| AccountOnFile {
+            id: AccountId::new("account-1").unwrap_or_else(|_| unreachable!()),
+            address: self.address.clone(),
+        }))
+    }
+}
+
+/// Jane linked her GitHub account long ago.
+#[derive(Debug)]
+struct DemoLinks {
+    since: OffsetDateTime,
+}
+
+#[async_trait]
+impl LinkedIdentities for DemoLinks {
+    async fn linked(
+        &self,
+        _account: &AccountId,
+    ) -> Result<Vec<KnownLink>, latchkey_core::StoreError> {
+        Ok(vec![KnownLink {
+            provider: Provider::GitHub,
+            user_id: "583231".to_owned(),
+            linked_at: self.since,
+        }])
+    }
 }
 
 /// Prints each mail on the terminal, as it would arrive, and keeps it so

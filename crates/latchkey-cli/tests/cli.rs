@@ -158,6 +158,18 @@ fn demo_runs_the_story() {
     assert!(out.contains("Accepted { recovery_codes_left: None }"));
     assert!(out.contains("Replayed (a code works once; Jane is told)"));
     assert!(out.contains("Accepted { recovery_codes_left: Some(9) }"));
+    assert!(out.contains("Try recovering your account"));
+    assert!(out.contains("Subject: Someone asked to recover your account"));
+    assert!(
+        out.contains("evidence: GitHub id 583231 (@octocat): matches the account's link since")
+    );
+    assert!(out.contains("approve:      Done(Approved)"));
+    assert_eq!(
+        out.matches("Subject: Your account's email address changed")
+            .count(),
+        2
+    );
+    assert!(out.contains("address to jane@new.example, voids 1 outstanding codes"));
 }
 
 const RFC_SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

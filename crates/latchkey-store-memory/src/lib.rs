@@ -29,6 +29,7 @@ use async_trait::async_trait;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
+use latchkey_recovery::{AuditEntry, Draft, Ticket, TicketChange, TicketId, TicketStore};
 use latchkey_twofactor::{
     Authenticator, FactorKind, Mode, PendingEnrolment, RecoveryDigest, TwoFactorState,
     TwoFactorStore,
@@ -42,6 +43,14 @@ pub struct MemoryStore {
     credentials: Mutex<Credentials>,
     codes: Mutex<Codes>,
     two_factor: Mutex<HashMap<AccountId, TwoFactorEntry>>,
+    tickets: Mutex<Tickets>,
+}
+
+#[derive(Debug, Default)]
+struct Tickets {
+    tickets: HashMap<TicketId, Ticket>,
+    drafts: HashMap<[u8; 16], Draft>,
+    submissions: HashMap<String, Vec<OffsetDateTime>>,
 }
 
 #[derive(Debug, Default)]
@@ -86,6 +95,10 @@ impl MemoryStore {
 
     fn two_factor(&self) -> MutexGuard<'_, HashMap<AccountId, TwoFactorEntry>> {
         lock(&self.two_factor)
+    }
+
+    fn tickets(&self) -> MutexGuard<'_, Tickets> {
+        lock(&self.tickets)
     }
 }
 
@@ -395,5 +408,79 @@ impl TwoFactorStore for MemoryStore {
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {
         self.two_factor().remove(account);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl TicketStore for MemoryStore {
+    async fn record_submission(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        cap: u32,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tickets();
+        let times = t.submissions.entry(key.to_owned()).or_default();
+        times.retain(|at| *at > now - window);
+        if times.len() >= cap as usize {
+            return Ok(false);
+        }
+        times.push(now);
+        Ok(true)
+    }
+
+    async fn put_draft(&self, draft: Draft) -> Result<(), StoreError> {
+        self.tickets().drafts.insert(draft.id, draft);
+        Ok(())
+    }
+
+    async fn get_draft(&self, id: &[u8; 16]) -> Result<Option<Draft>, StoreError> {
+        Ok(self.tickets().drafts.get(id).cloned())
+    }
+
+    async fn take_draft(&self, id: &[u8; 16]) -> Result<Option<Draft>, StoreError> {
+        Ok(self.tickets().drafts.remove(id))
+    }
+
+    async fn insert(&self, ticket: Ticket) -> Result<(), StoreError> {
+        self.tickets().tickets.insert(ticket.id, ticket);
+        Ok(())
+    }
+
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        Ok(self.tickets().tickets.get(id).cloned())
+    }
+
+    async fn transition(
+        &self,
+        id: &TicketId,
+        expected_version: u64,
+        change: TicketChange,
+        entry: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut t = self.tickets();
+        let Some(ticket) = t
+            .tickets
+            .get_mut(id)
+            .filter(|t| t.version == expected_version)
+        else {
+            return Ok(false);
+        };
+        ticket.state = change.state;
+        ticket.approvals = change.approvals;
+        ticket.approved_at = change.approved_at;
+        ticket.audit.push(entry);
+        ticket.version += 1;
+        Ok(true)
+    }
+
+    async fn append_note(&self, id: &TicketId, entry: AuditEntry) -> Result<bool, StoreError> {
+        Ok(self
+            .tickets()
+            .tickets
+            .get_mut(id)
+            .map(|t| t.audit.push(entry))
+            .is_some())
     }
 }

@@ -15,3 +15,7 @@ latchkey_testkit::otp_store_tests!(async {
 latchkey_testkit::twofactor_store_tests!(async {
     Arc::new(MemoryStore::new()) as Arc<dyn latchkey_twofactor::TwoFactorStore>
 });
+
+latchkey_testkit::ticket_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn latchkey_recovery::TicketStore>
+});

@@ -32,6 +32,7 @@
 pub mod credentials;
 pub mod otp;
 pub mod peers;
+pub mod recovery;
 pub mod twofactor;
 
 use latchkey_core::AccountId;
@@ -127,6 +128,30 @@ macro_rules! twofactor_store_tests {
                 recovery_codes_work_once_and_regeneration_voids_the_old_set,
                 sixty_four_users_of_one_recovery_code_have_one_winner,
                 mode_needs_an_authenticator_and_disable_clears_everything,
+            ]
+        );
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`recovery`] case for a
+/// [`TicketStore`](latchkey_recovery::TicketStore); the argument is an
+/// expression evaluated once per case to a future of
+/// `Arc<dyn TicketStore>`.
+#[macro_export]
+macro_rules! ticket_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_ticket_store_conformance,
+            $crate::recovery,
+            $factory,
+            [
+                unknown_ticket_and_draft_are_none,
+                tickets_round_trip,
+                transitions_are_compare_and_set_on_the_version,
+                concurrent_transitions_have_exactly_one_winner,
+                the_audit_trail_never_loses_an_entry,
+                a_draft_is_taken_once,
+                submissions_are_capped_per_key_and_window,
             ]
         );
     };
