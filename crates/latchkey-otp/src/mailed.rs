@@ -253,8 +253,9 @@ pub enum VerifyOutcome {
 ///   the account, purpose and a random record id.
 /// - A new code replaces the earlier one for that account and purpose.
 /// - A resend cooldown and an hourly cap limit sends per account.
-/// - If the mail fails, the code is withdrawn, the send is not counted,
-///   and [`Error::Mail`] is returned.
+/// - If the mail fails, the code is withdrawn, the cooldown is released
+///   (the send still counts toward the hourly cap), and [`Error::Mail`] is
+///   returned.
 /// - Verification normalizes spaces and hyphens, compares digests in
 ///   constant time, and consumes the code atomically: of many concurrent
 ///   tries of one code exactly one succeeds, and concurrent failures never
@@ -412,7 +413,9 @@ impl MailedCodes {
         let mut message = Message::new(address.clone(), content.subject, content.text, kind);
         message.html = content.html;
         if let Err(mail_error) = self.mailer.send(message).await {
-            let _ = self.store.withdraw(account, purpose, &id).await;
+            // A code that could not be withdrawn is the worse news: report
+            // that one (it still expires and keeps its attempt budget).
+            self.store.withdraw(account, purpose, &id).await?;
             return Err(Error::Mail(mail_error));
         }
         Ok(expires_at)

@@ -126,8 +126,11 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
         hourly_cap: u32,
     ) -> Result<SendReservation, StoreError>;
 
-    /// Forgets the send recorded at `sent_at` (the mail failed), so it
-    /// spends neither cooldown nor cap.
+    /// Releases the cooldown of the send recorded at `sent_at` (the mail
+    /// failed), so the user may ask again at once. The send still counts
+    /// toward the hourly cap: a failure may be ambiguous (a relay that
+    /// timed out after accepting), and the cap is what keeps an inbox from
+    /// being flooded.
     async fn release_send(
         &self,
         account: &AccountId,

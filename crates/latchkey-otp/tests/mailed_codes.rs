@@ -292,3 +292,22 @@ async fn hosts_can_override_the_template_and_digits() {
         VerifyOutcome::Verified
     );
 }
+
+#[tokio::test]
+async fn req_17_failed_mails_still_count_toward_the_hourly_cap() {
+    let f = fixture();
+    f.mailer.set_failing(true);
+    for _ in 0..10 {
+        assert!(
+            f.codes
+                .issue(&f.account, &f.address, &Purpose::SIGN_IN)
+                .await
+                .is_err()
+        );
+    }
+    f.mailer.set_failing(false);
+    assert!(
+        matches!(f.issue().await, IssueOutcome::CapReached { .. }),
+        "no inbox flood through failures"
+    );
+}

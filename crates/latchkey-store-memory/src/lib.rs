@@ -31,8 +31,8 @@ use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
 use latchkey_recovery::{AuditEntry, Draft, Ticket, TicketChange, TicketId, TicketStore};
 use latchkey_twofactor::{
-    Authenticator, FactorKind, Mode, PendingEnrolment, RecoveryDigest, TwoFactorState,
-    TwoFactorStore,
+    AttemptPolicy, AttemptReservation, Authenticator, FactorKind, Mode, PendingEnrolment,
+    RecoveryDigest, TwoFactorState, TwoFactorStore,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -58,12 +58,16 @@ struct TwoFactorEntry {
     state: TwoFactorState,
     /// Unused recovery-code digests.
     recovery_codes: Vec<RecoveryDigest>,
+    /// Redeemed approvals and when they expire.
+    used_approvals: Vec<([u8; 16], OffsetDateTime)>,
 }
 
 #[derive(Debug, Default)]
 struct Codes {
     records: HashMap<(AccountId, Purpose), CodeRecord>,
-    sends: HashMap<AccountId, Vec<OffsetDateTime>>,
+    /// Send times, and whether each still holds the cooldown (a released
+    /// send does not, but still counts toward the hourly cap).
+    sends: HashMap<AccountId, Vec<(OffsetDateTime, bool)>>,
 }
 
 #[derive(Debug, Default)]
@@ -172,21 +176,26 @@ impl OtpStore for MemoryStore {
     ) -> Result<SendReservation, StoreError> {
         let mut codes = self.codes();
         let sends = codes.sends.entry(account.clone()).or_default();
-        sends.retain(|t| *t > now - Duration::HOUR);
-        if let Some(last) = sends.iter().max()
-            && now < *last + cooldown
+        sends.retain(|(t, _)| *t > now - Duration::HOUR);
+        let last_holding = sends
+            .iter()
+            .filter(|(_, holds)| *holds)
+            .map(|(t, _)| *t)
+            .max();
+        if let Some(last) = last_holding
+            && now < last.saturating_add(cooldown)
         {
             return Ok(SendReservation::CoolingDown {
-                until: *last + cooldown,
+                until: last.saturating_add(cooldown),
             });
         }
         if sends.len() >= hourly_cap as usize {
-            let oldest = sends.iter().min().copied().unwrap_or(now);
+            let oldest = sends.iter().map(|(t, _)| *t).min().unwrap_or(now);
             return Ok(SendReservation::CapReached {
                 until: oldest + Duration::HOUR,
             });
         }
-        sends.push(now);
+        sends.push((now, true));
         Ok(SendReservation::Reserved)
     }
 
@@ -196,9 +205,9 @@ impl OtpStore for MemoryStore {
         sent_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         if let Some(sends) = self.codes().sends.get_mut(account)
-            && let Some(i) = sends.iter().position(|t| *t == sent_at)
+            && let Some(send) = sends.iter_mut().find(|(t, holds)| *t == sent_at && *holds)
         {
-            sends.swap_remove(i);
+            send.1 = false;
         }
         Ok(())
     }
@@ -406,8 +415,63 @@ impl TwoFactorStore for MemoryStore {
     }
 
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {
-        self.two_factor().remove(account);
+        if let Some(entry) = self.two_factor().get_mut(account) {
+            let (failed, last) = (entry.state.failed_attempts, entry.state.last_attempt_at);
+            *entry = TwoFactorEntry::default();
+            entry.state.failed_attempts = failed;
+            entry.state.last_attempt_at = last;
+        }
         Ok(())
+    }
+
+    async fn reserve_attempt(
+        &self,
+        account: &AccountId,
+        now: OffsetDateTime,
+        policy: AttemptPolicy,
+    ) -> Result<AttemptReservation, StoreError> {
+        let mut all = self.two_factor();
+        let state = &mut all.entry(account.clone()).or_default().state;
+        if state.failed_attempts >= policy.lock_after {
+            return Ok(AttemptReservation::Locked);
+        }
+        if let Some(last) = state.last_attempt_at {
+            let at = last + policy.wait_after(state.failed_attempts);
+            if now < at {
+                return Ok(AttemptReservation::RetryAt { at });
+            }
+        }
+        state.failed_attempts += 1;
+        state.last_attempt_at = Some(now);
+        Ok(AttemptReservation::Allowed)
+    }
+
+    async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError> {
+        if let Some(entry) = self.two_factor().get_mut(account) {
+            entry.state.failed_attempts = 0;
+            entry.state.last_attempt_at = None;
+        }
+        Ok(())
+    }
+
+    async fn consume_approval(
+        &self,
+        account: &AccountId,
+        id: &[u8; 16],
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        let used = &mut all.entry(account.clone()).or_default().used_approvals;
+        if used.iter().any(|(u, _)| u == id) {
+            return Ok(false);
+        }
+        // Forget approvals that can no longer be presented.
+        let newest = used.iter().map(|(_, e)| *e).max();
+        if let Some(newest) = newest {
+            used.retain(|(_, e)| *e >= newest - Duration::HOUR);
+        }
+        used.push((*id, expires_at));
+        Ok(true)
     }
 }
 

@@ -128,6 +128,9 @@ macro_rules! twofactor_store_tests {
                 recovery_codes_work_once_and_regeneration_voids_the_old_set,
                 sixty_four_users_of_one_recovery_code_have_one_winner,
                 mode_needs_an_authenticator_and_disable_clears_everything,
+                parallel_attempts_get_only_the_free_budget,
+                attempts_lock_after_the_policy_limit,
+                an_approval_is_consumed_once,
             ]
         );
     };

@@ -189,62 +189,39 @@ pub async fn withdraw_and_void_all_remove_the_right_codes(store: Arc<dyn OtpStor
     );
 }
 
-/// Sends honour the cooldown and the hourly cap; a released send counts
-/// for neither.
+/// Sends honour the cooldown and the hourly cap; a released send (the mail
+/// failed) frees the cooldown but still counts toward the cap.
 pub async fn sends_honour_cooldown_cap_and_release(store: Arc<dyn OtpStore>) {
     let account = fresh_account();
     let (cooldown, cap) = (Duration::seconds(60), 3);
     let at = |s: i64| t0() + Duration::seconds(s);
+    let reserve = |s: i64| {
+        let (store, account) = (store.clone(), account.clone());
+        async move {
+            store
+                .reserve_send(&account, at(s), cooldown, cap)
+                .await
+                .expect("reserve")
+        }
+    };
+    assert_eq!(reserve(0).await, SendReservation::Reserved);
     assert_eq!(
-        store
-            .reserve_send(&account, at(0), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::Reserved
-    );
-    assert_eq!(
-        store
-            .reserve_send(&account, at(30), cooldown, cap)
-            .await
-            .expect("r"),
+        reserve(30).await,
         SendReservation::CoolingDown { until: at(60) }
     );
     store.release_send(&account, at(0)).await.expect("release");
     assert_eq!(
-        store
-            .reserve_send(&account, at(30), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::Reserved
+        reserve(30).await,
+        SendReservation::Reserved,
+        "cooldown released"
     );
+    assert_eq!(reserve(90).await, SendReservation::Reserved);
     assert_eq!(
-        store
-            .reserve_send(&account, at(90), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::Reserved
+        reserve(150).await,
+        SendReservation::CapReached { until: at(3_600) },
+        "released send still counts"
     );
-    assert_eq!(
-        store
-            .reserve_send(&account, at(150), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::Reserved
-    );
-    assert_eq!(
-        store
-            .reserve_send(&account, at(300), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::CapReached { until: at(3_630) }
-    );
-    assert_eq!(
-        store
-            .reserve_send(&account, at(3_631), cooldown, cap)
-            .await
-            .expect("r"),
-        SendReservation::Reserved
-    );
+    assert_eq!(reserve(3_601).await, SendReservation::Reserved);
 }
 
 /// 64 concurrent `consume` calls on one record: exactly one succeeds.

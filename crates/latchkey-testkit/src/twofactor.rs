@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use latchkey_core::{AccountId, KeyId};
 use latchkey_otp::Algorithm;
-use latchkey_twofactor::{Mode, PendingEnrolment, RecoveryDigest, SealedSecret, TwoFactorStore};
+use latchkey_twofactor::{
+    AttemptPolicy, AttemptReservation, Mode, PendingEnrolment, RecoveryDigest, SealedSecret,
+    TwoFactorStore,
+};
 use time::{Duration, OffsetDateTime};
 use tokio::task::JoinSet;
 
@@ -263,5 +266,102 @@ pub async fn mode_needs_an_authenticator_and_disable_clears_everything(
             .await
             .expect("use"),
         None
+    );
+}
+
+/// Attempts are counted before checking: the free budget holds for 64
+/// parallel attempts, then a wait applies; clearing restores the budget.
+pub async fn parallel_attempts_get_only_the_free_budget(store: Arc<dyn TwoFactorStore>) {
+    let account = enrolled(&store).await;
+    let policy = AttemptPolicy::default();
+    let mut tasks = JoinSet::new();
+    for _ in 0..64 {
+        let (store, account) = (store.clone(), account.clone());
+        tasks.spawn(async move {
+            store
+                .reserve_attempt(&account, t0(), policy)
+                .await
+                .expect("reserve")
+        });
+    }
+    let results = tasks.join_all().await;
+    let allowed = results
+        .iter()
+        .filter(|r| **r == AttemptReservation::Allowed)
+        .count();
+    assert_eq!(allowed, policy.free as usize, "{results:?}");
+    assert!(results.contains(&AttemptReservation::RetryAt {
+        at: t0() + policy.first_wait
+    }));
+    store.clear_attempts(&account).await.expect("clear");
+    assert_eq!(
+        store
+            .reserve_attempt(&account, t0(), policy)
+            .await
+            .expect("r"),
+        AttemptReservation::Allowed
+    );
+    assert_eq!(store.load(&account).await.expect("load").failed_attempts, 1);
+}
+
+/// After `lock_after` attempts the account is locked, however long one
+/// waits, until cleared.
+pub async fn attempts_lock_after_the_policy_limit(store: Arc<dyn TwoFactorStore>) {
+    let account = enrolled(&store).await;
+    let policy = AttemptPolicy {
+        free: 2,
+        first_wait: Duration::seconds(1),
+        max_wait: Duration::seconds(1),
+        lock_after: 4,
+    };
+    let mut now = t0();
+    for _ in 0..4 {
+        now += Duration::seconds(2);
+        assert_eq!(
+            store
+                .reserve_attempt(&account, now, policy)
+                .await
+                .expect("r"),
+            AttemptReservation::Allowed
+        );
+    }
+    now += Duration::days(365);
+    assert_eq!(
+        store
+            .reserve_attempt(&account, now, policy)
+            .await
+            .expect("r"),
+        AttemptReservation::Locked
+    );
+    store.clear_attempts(&account).await.expect("clear");
+    assert_eq!(
+        store
+            .reserve_attempt(&account, now, policy)
+            .await
+            .expect("r"),
+        AttemptReservation::Allowed
+    );
+}
+
+/// An approval is consumed once, even by 64 concurrent redeemers.
+pub async fn an_approval_is_consumed_once(store: Arc<dyn TwoFactorStore>) {
+    let account = enrolled(&store).await;
+    let mut tasks = JoinSet::new();
+    for _ in 0..64 {
+        let (store, account) = (store.clone(), account.clone());
+        tasks.spawn(async move {
+            store
+                .consume_approval(&account, &[7; 16], t0() + Duration::minutes(5))
+                .await
+                .expect("consume")
+        });
+    }
+    assert_eq!(tasks.join_all().await.into_iter().filter(|w| *w).count(), 1);
+    assert!(
+        store
+            .consume_approval(&account, &[8; 16], t0())
+            .await
+            .expect("consume"),
+        "another id"
     );
 }

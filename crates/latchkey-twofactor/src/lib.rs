@@ -77,5 +77,6 @@ pub use service::{
     SecondFactor, TwoFactor, TwoFactorSettings,
 };
 pub use store::{
-    Authenticator, FactorKind, PendingEnrolment, RecoveryDigest, TwoFactorState, TwoFactorStore,
+    AttemptPolicy, AttemptReservation, Authenticator, FactorKind, PendingEnrolment, RecoveryDigest,
+    TwoFactorState, TwoFactorStore,
 };

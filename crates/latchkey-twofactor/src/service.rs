@@ -11,8 +11,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::keyed::KeyedMac;
 use crate::{
-    Action, Authenticator, DefaultNotices, Error, Mode, Notice, NoticeTemplate, PendingEnrolment,
-    RecoveryCodes, RecoveryDigest, SecretSealer, TwoFactorStore, normalize_recovery_code,
+    Action, AttemptPolicy, AttemptReservation, Authenticator, DefaultNotices, Error, Mode, Notice,
+    NoticeTemplate, PendingEnrolment, RecoveryCodes, RecoveryDigest, SecretSealer, TwoFactorStore,
+    normalize_recovery_code,
 };
 
 /// Settings of the two-factor service.
@@ -30,6 +31,7 @@ pub struct TwoFactorSettings {
     drift: bool,
     max_drift: i32,
     approval_ttl: Duration,
+    attempts: AttemptPolicy,
 }
 
 impl TwoFactorSettings {
@@ -44,6 +46,7 @@ impl TwoFactorSettings {
             drift: false,
             max_drift: 3,
             approval_ttl: Duration::minutes(5),
+            attempts: AttemptPolicy::default(),
         }
     }
 
@@ -53,11 +56,37 @@ impl TwoFactorSettings {
         &self.issuer
     }
 
-    /// How long an enrolment waits for its first code.
-    #[must_use]
-    pub fn with_pending_ttl(mut self, ttl: Duration) -> Self {
+    /// How long an enrolment waits for its first code (1 s to 24 h).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] outside that range.
+    pub fn with_pending_ttl(mut self, ttl: Duration) -> Result<Self, Error> {
+        if ttl < Duration::SECOND || ttl > Duration::DAY {
+            return Err(Error::InvalidSettings(
+                "an enrolment waits 1 second to 24 hours",
+            ));
+        }
         self.pending_ttl = ttl;
-        self
+        Ok(self)
+    }
+
+    /// How many second-factor attempts an account gets (REQ-24).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] for a lock after more than 100 attempts
+    /// (REQ-37) or non-positive waits.
+    pub fn with_attempt_policy(mut self, policy: AttemptPolicy) -> Result<Self, Error> {
+        if policy.lock_after == 0
+            || policy.lock_after > 100
+            || !policy.first_wait.is_positive()
+            || policy.max_wait < policy.first_wait
+        {
+            return Err(Error::InvalidSettings(
+                "lock after 1 to 100 attempts, with positive waits",
+            ));
+        }
+        self.attempts = policy;
+        Ok(self)
     }
 
     /// Learn each device's clock offset and centre the window on it (RFC
@@ -68,11 +97,18 @@ impl TwoFactorSettings {
         self
     }
 
-    /// How long an operation approval stays valid.
-    #[must_use]
-    pub fn with_approval_ttl(mut self, ttl: Duration) -> Self {
+    /// How long an operation approval stays valid (1 s to 1 h).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] outside that range.
+    pub fn with_approval_ttl(mut self, ttl: Duration) -> Result<Self, Error> {
+        if ttl < Duration::SECOND || ttl > Duration::HOUR {
+            return Err(Error::InvalidSettings(
+                "an approval lasts 1 second to 1 hour",
+            ));
+        }
         self.approval_ttl = ttl;
-        self
+        Ok(self)
     }
 }
 
@@ -110,6 +146,15 @@ pub enum FactorOutcome {
     Replayed,
     /// The account has no active authenticator.
     NotEnrolled,
+    /// Too many recent attempts: nothing was checked; try again at
+    /// `retry_at` (REQ-24).
+    Throttled {
+        /// When the next attempt is allowed.
+        retry_at: OffsetDateTime,
+    },
+    /// Too many failed attempts: second factors are locked until the host
+    /// clears them.
+    Locked,
 }
 
 impl FactorOutcome {
@@ -146,6 +191,13 @@ pub enum ConfirmOutcome {
     NoPending,
     /// An authenticator is already active (one per account for now).
     AlreadyEnabled,
+    /// Too many recent attempts; try again at `retry_at`.
+    Throttled {
+        /// When the next attempt is allowed.
+        retry_at: OffsetDateTime,
+    },
+    /// Too many failed attempts: locked until the host clears it.
+    Locked,
 }
 
 /// What a change that needs a fresh second factor did.
@@ -163,10 +215,11 @@ pub enum ChangeOutcome<T> {
 pub type OperationDigest = [u8; 32];
 
 /// Proof that a second factor approved one operation for one account until
-/// `expires_at`. Check it with [`TwoFactor::check_approval`] right before
-/// the write.
+/// `expires_at`. Redeem it with [`TwoFactor::redeem_approval`] right
+/// before the write: it works once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Approval {
+    id: [u8; 16],
     account: AccountId,
     operation: OperationDigest,
     expires_at: OffsetDateTime,
@@ -320,6 +373,13 @@ impl TwoFactor {
         if now >= pending.expires_at {
             return Ok(ConfirmOutcome::Expired);
         }
+        match self.reserve_attempt(account).await? {
+            None => {}
+            Some(FactorOutcome::Throttled { retry_at }) => {
+                return Ok(ConfirmOutcome::Throttled { retry_at });
+            }
+            Some(_) => return Ok(ConfirmOutcome::Locked),
+        }
         let secret = self
             .sealer
             .open(&pending.sealed, &context(account, &pending.id))?;
@@ -327,6 +387,7 @@ impl TwoFactor {
         let TotpMatch::Matched { step } = totp.verify(code, now, self.settings.window)? else {
             return Ok(ConfirmOutcome::WrongCode);
         };
+        self.store.clear_attempts(account).await?;
         let recovery_codes = RecoveryCodes::generate()?;
         let digests = self.recovery_digests(account, &recovery_codes);
         if !self
@@ -385,10 +446,16 @@ impl TwoFactor {
         let Some(authenticator) = state.authenticator else {
             return Ok(FactorOutcome::NotEnrolled);
         };
+        if let Some(refused) = self.reserve_attempt(account).await? {
+            return Ok(refused);
+        }
         let outcome = match factor {
             SecondFactor::Totp(code) => self.verify_totp(account, &authenticator, code).await?,
             SecondFactor::RecoveryCode(code) => self.use_recovery_code(account, code).await?,
         };
+        if outcome.is_accepted() {
+            self.store.clear_attempts(account).await?;
+        }
         match outcome {
             FactorOutcome::Replayed => self.notify(address, Notice::ReplayRefused).await,
             FactorOutcome::Accepted {
@@ -400,6 +467,25 @@ impl TwoFactor {
             _ => {}
         }
         Ok(outcome)
+    }
+
+    /// Counts an attempt before checking it; `Some(outcome)` when none is
+    /// allowed now.
+    async fn reserve_attempt(&self, account: &AccountId) -> Result<Option<FactorOutcome>, Error> {
+        let now = self.clock.now();
+        Ok(
+            match self
+                .store
+                .reserve_attempt(account, now, self.settings.attempts)
+                .await?
+            {
+                AttemptReservation::Allowed => None,
+                AttemptReservation::RetryAt { at } => {
+                    Some(FactorOutcome::Throttled { retry_at: at })
+                }
+                AttemptReservation::Locked => Some(FactorOutcome::Locked),
+            },
+        )
     }
 
     async fn verify_totp(
@@ -425,11 +511,18 @@ impl TwoFactor {
         } else {
             0
         };
-        let centre = now_step.saturating_add_signed(i64::from(drift));
-        let TotpMatch::Matched { step } =
-            totp.verify_around(code, centre, self.settings.window, None)
-        else {
-            return Ok(FactorOutcome::Rejected);
+        // The window around the server's step always counts, so a device
+        // whose clock was corrected is never locked out by a learnt drift;
+        // with drift learning, the window around the device's step counts
+        // too. Both are computed, whatever the input.
+        let w = self.settings.window;
+        let around_now = totp.verify_around(code, now_step, w, None);
+        let device_step = now_step.saturating_add_signed(i64::from(drift));
+        let around_device = totp.verify_around(code, device_step, w, None);
+        let step = match (around_now, around_device) {
+            (TotpMatch::Matched { step }, _)
+            | (TotpMatch::NoMatch, TotpMatch::Matched { step }) => step,
+            (TotpMatch::NoMatch, TotpMatch::NoMatch) => return Ok(FactorOutcome::Rejected),
         };
         if step <= authenticator.last_used_step {
             return Ok(FactorOutcome::Replayed);
@@ -506,8 +599,11 @@ impl TwoFactor {
             return Ok(ChangeOutcome::Refused(outcome));
         }
         let expires_at = self.clock.now() + self.settings.approval_ttl;
-        let tag = self.approval_tag(account, operation, expires_at);
+        let mut id = [0u8; 16];
+        random::fill(&mut id)?;
+        let tag = self.approval_tag(&id, account, operation, expires_at);
         Ok(ChangeOutcome::Done(Approval {
+            id,
             account: account.clone(),
             operation: *operation,
             expires_at,
@@ -515,29 +611,42 @@ impl TwoFactor {
         }))
     }
 
-    /// Whether `approval` approves `operation` for `account` now: the tag
-    /// is ours (constant-time compare), the operation and account match,
-    /// and it has not expired.
-    #[must_use]
-    pub fn check_approval(
+    /// Redeems `approval` for `operation` by `account`, right before the
+    /// write: `true` only if the tag is ours (constant-time compare), the
+    /// operation and account match, it has not expired, and it was never
+    /// redeemed before (an atomic store operation), so it authorises one
+    /// write.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn redeem_approval(
         &self,
         approval: &Approval,
         account: &AccountId,
         operation: &OperationDigest,
-    ) -> bool {
-        let expected = self.approval_tag(account, operation, approval.expires_at);
-        bool::from(expected.ct_eq(&approval.tag)) && self.clock.now() < approval.expires_at
+    ) -> Result<bool, Error> {
+        let expected = self.approval_tag(&approval.id, account, operation, approval.expires_at);
+        let genuine =
+            bool::from(expected.ct_eq(&approval.tag)) && self.clock.now() < approval.expires_at;
+        if !genuine {
+            return Ok(false);
+        }
+        Ok(self
+            .store
+            .consume_approval(account, &approval.id, approval.expires_at)
+            .await?)
     }
 
     fn approval_tag(
         &self,
+        id: &[u8; 16],
         account: &AccountId,
         operation: &OperationDigest,
         expires_at: OffsetDateTime,
     ) -> [u8; 32] {
         let expiry = expires_at.unix_timestamp_nanos().to_be_bytes();
         self.approvals
-            .mac(&[account.as_str().as_bytes(), operation, &expiry])
+            .mac(&[id, account.as_str().as_bytes(), operation, &expiry])
     }
 
     /// Changes the mode, after a fresh second factor (REQ-28).

@@ -5,7 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_otp::Algorithm;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use crate::{Mode, SealedSecret};
 
@@ -70,6 +70,75 @@ pub struct TwoFactorState {
     pub pending: Option<PendingEnrolment>,
     /// Unused recovery codes left.
     pub recovery_codes_left: u32,
+    /// Second-factor attempts since the last success (each attempt is
+    /// counted before it is checked, and a success clears the count).
+    pub failed_attempts: u32,
+    /// When the last attempt was counted.
+    pub last_attempt_at: Option<OffsetDateTime>,
+}
+
+/// How many second-factor attempts an account gets (REQ-24, REQ-37):
+/// `free` attempts, then a wait that doubles from `first_wait` up to
+/// `max_wait` before each further one, and a lock after `lock_after`.
+///
+/// ```
+/// use latchkey_twofactor::AttemptPolicy;
+/// use time::Duration;
+/// let p = AttemptPolicy::default();
+/// assert_eq!(p.wait_after(4), Duration::ZERO);
+/// assert_eq!(p.wait_after(5), Duration::seconds(30));
+/// assert_eq!(p.wait_after(6), Duration::seconds(60));
+/// assert_eq!(p.wait_after(40), Duration::hours(1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptPolicy {
+    /// Attempts with no wait.
+    pub free: u32,
+    /// The first wait.
+    pub first_wait: Duration,
+    /// The longest wait.
+    pub max_wait: Duration,
+    /// Attempts after which the account is locked until the host clears
+    /// it (at most 100, REQ-37).
+    pub lock_after: u32,
+}
+
+impl Default for AttemptPolicy {
+    fn default() -> Self {
+        Self {
+            free: 5,
+            first_wait: Duration::seconds(30),
+            max_wait: Duration::hours(1),
+            lock_after: 100,
+        }
+    }
+}
+
+impl AttemptPolicy {
+    /// The wait before the next attempt, after `attempts` uncleared ones.
+    #[must_use]
+    pub fn wait_after(&self, attempts: u32) -> Duration {
+        if attempts < self.free {
+            return Duration::ZERO;
+        }
+        let doublings = (attempts - self.free).min(30);
+        let wait = self.first_wait.saturating_mul(1_i32 << doublings.min(30));
+        wait.min(self.max_wait)
+    }
+}
+
+/// The answer to [`TwoFactorStore::reserve_attempt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptReservation {
+    /// Counted; go ahead and check the code.
+    Allowed,
+    /// Too soon after the last attempt; try again at `at`.
+    RetryAt {
+        /// When the next attempt is allowed.
+        at: OffsetDateTime,
+    },
+    /// Too many attempts: locked until the host clears it.
+    Locked,
 }
 
 /// A recovery code's keyed digest (HMAC-SHA256 under the pepper).
@@ -136,6 +205,30 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
     async fn set_mode(&self, account: &AccountId, mode: Mode) -> Result<bool, StoreError>;
 
     /// Removes the authenticator, any pending enrolment and every recovery
-    /// code, and sets the mode to `Off`.
+    /// code, and sets the mode to `Off`. (The attempt count stays.)
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError>;
+
+    /// Counts one second-factor attempt before it is checked, if `policy`
+    /// allows one at `now`; otherwise says when, or that the account is
+    /// locked. Counting first means parallel guesses cannot exceed the
+    /// budget.
+    async fn reserve_attempt(
+        &self,
+        account: &AccountId,
+        now: OffsetDateTime,
+        policy: AttemptPolicy,
+    ) -> Result<AttemptReservation, StoreError>;
+
+    /// Clears the attempt count (after a success, or by an administrator).
+    async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError>;
+
+    /// Records approval `id` as used, only if it was not used before;
+    /// returns whether it was fresh. Entries may be forgotten after
+    /// `expires_at`.
+    async fn consume_approval(
+        &self,
+        account: &AccountId,
+        id: &[u8; 16],
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
 }

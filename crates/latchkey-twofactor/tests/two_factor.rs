@@ -382,52 +382,150 @@ async fn req_28_disabling_and_mode_changes_need_a_fresh_factor_and_mail() {
 }
 
 #[tokio::test]
-async fn a_code_approves_one_operation_only() {
+async fn a_code_approves_one_operation_once() {
     let f = Fixture::new();
     let (app, _) = f.enrol().await;
     f.next_step();
     let code = app.code_at(f.clock.now()).unwrap();
     let (tarball_a, tarball_b) = ([0xaa; 32], [0xbb; 32]);
-    let ChangeOutcome::Done(approval) =
-        f.tf.approve_operation(
-            &f.account,
-            &f.address,
-            SecondFactor::Totp(&code),
-            &tarball_a,
-        )
-        .await
-        .unwrap()
-    else {
+    let approve = |code: latchkey_otp::OtpCode, op: [u8; 32]| {
+        let tf = f.tf.clone();
+        let (account, address) = (f.account.clone(), f.address.clone());
+        async move {
+            tf.approve_operation(&account, &address, SecondFactor::Totp(&code), &op)
+                .await
+                .unwrap()
+        }
+    };
+    let ChangeOutcome::Done(approval) = approve(code.clone(), tarball_a).await else {
         panic!("refused")
     };
-    assert!(f.tf.check_approval(&approval, &f.account, &tarball_a));
+    let john = AccountId::new("john").unwrap();
     assert!(
-        !f.tf.check_approval(&approval, &f.account, &tarball_b),
+        !f.tf
+            .redeem_approval(&approval, &f.account, &tarball_b)
+            .await
+            .unwrap(),
         "another operation"
     );
     assert!(
         !f.tf
-            .check_approval(&approval, &AccountId::new("john").unwrap(), &tarball_a),
+            .redeem_approval(&approval, &john, &tarball_a)
+            .await
+            .unwrap(),
         "another account"
     );
-    let again =
-        f.tf.approve_operation(
-            &f.account,
-            &f.address,
-            SecondFactor::Totp(&code),
-            &tarball_b,
-        )
-        .await
-        .unwrap();
+    assert!(
+        f.tf.redeem_approval(&approval, &f.account, &tarball_a)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.tf
+            .redeem_approval(&approval, &f.account, &tarball_a)
+            .await
+            .unwrap(),
+        "once only"
+    );
+    let again = approve(code, tarball_b).await;
     assert!(
         matches!(again, ChangeOutcome::Refused(FactorOutcome::Replayed)),
         "the code cannot approve another write"
     );
+    f.next_step();
+    let ChangeOutcome::Done(late) = approve(app.code_at(f.clock.now()).unwrap(), tarball_b).await
+    else {
+        panic!("refused")
+    };
     f.clock.advance(Duration::minutes(5));
     assert!(
-        !f.tf.check_approval(&approval, &f.account, &tarball_a),
+        !f.tf
+            .redeem_approval(&late, &f.account, &tarball_b)
+            .await
+            .unwrap(),
         "expired"
     );
+}
+
+#[tokio::test]
+async fn req_24_wrong_second_factors_are_throttled_then_locked_and_a_success_clears_the_count() {
+    let f = Fixture::new();
+    let (app, _) = f.enrol().await;
+    let wrong = |app: &Totp, clock: &ManualClock| {
+        let right = app.code_at(clock.now()).unwrap();
+        if right == "999999" {
+            "888888".to_owned()
+        } else {
+            "999999".to_owned()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            f.totp(&wrong(&app, &f.clock)).await,
+            FactorOutcome::Rejected
+        );
+    }
+    let throttled = f.totp(&wrong(&app, &f.clock)).await;
+    assert_eq!(
+        throttled,
+        FactorOutcome::Throttled {
+            retry_at: f.clock.now() + Duration::seconds(30)
+        }
+    );
+    // Even the right code is not checked while throttled.
+    f.next_step();
+    f.clock.advance(Duration::seconds(-29));
+    let right = app.code_at(f.clock.now()).unwrap();
+    assert!(matches!(
+        f.totp(&right).await,
+        FactorOutcome::Throttled { .. }
+    ));
+    f.clock.advance(Duration::seconds(29));
+    let right = app.code_at(f.clock.now()).unwrap();
+    assert!(f.totp(&right).await.is_accepted());
+    // The count was cleared: five free attempts again.
+    for _ in 0..5 {
+        assert_eq!(
+            f.totp(&wrong(&app, &f.clock)).await,
+            FactorOutcome::Rejected
+        );
+    }
+    // Recovery codes count too, and 100 failures lock.
+    for _ in 0..200 {
+        f.clock.advance(Duration::hours(2));
+        if f.recovery("0000-0000-0000-0000").await == FactorOutcome::Locked {
+            break;
+        }
+    }
+    assert_eq!(
+        f.recovery("0000-0000-0000-0000").await,
+        FactorOutcome::Locked
+    );
+    f.clock.advance(Duration::days(30));
+    f.next_step();
+    let right = app.code_at(f.clock.now()).unwrap();
+    assert_eq!(
+        f.totp(&right).await,
+        FactorOutcome::Locked,
+        "locked until the host clears it"
+    );
+    f.store.clear_attempts(&f.account).await.unwrap();
+    assert!(f.totp(&right).await.is_accepted());
+}
+
+#[tokio::test]
+async fn settings_outside_their_ranges_are_refused() {
+    let s = TwoFactorSettings::new("npm");
+    assert!(s.clone().with_pending_ttl(Duration::ZERO).is_err());
+    assert!(s.clone().with_pending_ttl(Duration::days(2)).is_err());
+    assert!(s.clone().with_approval_ttl(Duration::seconds(-5)).is_err());
+    assert!(s.clone().with_approval_ttl(Duration::hours(2)).is_err());
+    let policy = latchkey_twofactor::AttemptPolicy {
+        lock_after: 101,
+        ..Default::default()
+    };
+    assert!(s.clone().with_attempt_policy(policy).is_err());
+    assert!(s.with_pending_ttl(Duration::minutes(5)).is_ok());
 }
 
 #[tokio::test]
@@ -516,6 +614,11 @@ async fn drift_learning_follows_a_device_whose_clock_runs_behind() {
     f.clock.advance(Duration::seconds(300));
     let now = app.step_at(f.clock.now()).unwrap();
     assert!(f.totp(&app.code_for_step(now - 2)).await.is_accepted());
+    // The phone's clock is corrected: codes around the server's step still
+    // work, and the drift follows.
+    f.clock.advance(Duration::seconds(300));
+    let now = app.step_at(f.clock.now()).unwrap();
+    assert!(f.totp(&app.code_for_step(now)).await.is_accepted());
 
     let strict = Fixture::new();
     let (app, _) = strict.enrol().await;
