@@ -26,13 +26,13 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use latchkey_core::{AccountId, StoreError};
+use latchkey_core::{AccountId, KeyId, StoreError};
 use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
 use latchkey_recovery::{AuditEntry, Draft, Ticket, TicketChange, TicketId, TicketStore};
 use latchkey_twofactor::{
     AttemptPolicy, AttemptReservation, Authenticator, FactorKind, Mode, PendingEnrolment,
-    RecoveryDigest, TwoFactorState, TwoFactorStore,
+    RecoveryDigest, SealedSecret, TwoFactorState, TwoFactorStore,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -444,6 +444,21 @@ impl TwoFactorStore for MemoryStore {
         state.failed_attempts += 1;
         state.last_attempt_at = Some(now);
         Ok(AttemptReservation::Allowed)
+    }
+
+    async fn reseal(
+        &self,
+        account: &AccountId,
+        authenticator_id: &[u8; 16],
+        expected_key_id: &KeyId,
+        new: SealedSecret,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        let authenticator = all
+            .get_mut(account)
+            .and_then(|e| e.state.authenticator.as_mut())
+            .filter(|a| a.id == *authenticator_id && a.sealed.key_id == *expected_key_id);
+        Ok(authenticator.map(|a| a.sealed = new).is_some())
     }
 
     async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError> {

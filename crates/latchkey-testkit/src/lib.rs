@@ -131,6 +131,7 @@ macro_rules! twofactor_store_tests {
                 parallel_attempts_get_only_the_free_budget,
                 attempts_lock_after_the_policy_limit,
                 an_approval_is_consumed_once,
+                reseal_is_compare_and_set_on_the_key_id,
             ]
         );
     };

@@ -365,3 +365,56 @@ pub async fn an_approval_is_consumed_once(store: Arc<dyn TwoFactorStore>) {
         "another id"
     );
 }
+
+/// Re-sealing (key rotation) is a compare-and-set on the key id.
+pub async fn reseal_is_compare_and_set_on_the_key_id(store: Arc<dyn TwoFactorStore>) {
+    let account = enrolled(&store).await;
+    let mut fresh = pending(1).sealed;
+    fresh.key_id = KeyId::new("k2").expect("key id");
+    fresh.ciphertext = vec![42; 36];
+    let stale = KeyId::new("k0").expect("key id");
+    assert!(
+        !store
+            .reseal(&account, &[1; 16], &stale, fresh.clone())
+            .await
+            .expect("r"),
+        "other key"
+    );
+    assert!(
+        !store
+            .reseal(
+                &account,
+                &[9; 16],
+                &KeyId::new("k1").expect("id"),
+                fresh.clone()
+            )
+            .await
+            .expect("r")
+    );
+    assert!(
+        store
+            .reseal(
+                &account,
+                &[1; 16],
+                &KeyId::new("k1").expect("id"),
+                fresh.clone()
+            )
+            .await
+            .expect("r")
+    );
+    let sealed = store
+        .load(&account)
+        .await
+        .expect("load")
+        .authenticator
+        .expect("active")
+        .sealed;
+    assert_eq!(sealed, fresh);
+    assert!(
+        !store
+            .reseal(&account, &[1; 16], &KeyId::new("k1").expect("id"), fresh)
+            .await
+            .expect("r"),
+        "once"
+    );
+}

@@ -283,11 +283,27 @@ impl fmt::Debug for TwoFactor {
 }
 
 /// The encryption context of an authenticator's secret.
-fn context(account: &AccountId, id: &[u8; 16]) -> Vec<u8> {
-    let mut c = Vec::with_capacity(account.as_str().len() + 17);
+/// The encryption context of an authenticator's secret: its id, the
+/// account, and the code parameters, so a ciphertext moved to another row,
+/// or a row whose digits or algorithm were changed, does not open.
+fn context(
+    account: &AccountId,
+    id: &[u8; 16],
+    algorithm: Algorithm,
+    digits: u32,
+    period: u64,
+) -> Vec<u8> {
+    let mut c = Vec::with_capacity(account.as_str().len() + 48);
     c.extend_from_slice(id);
+    c.extend_from_slice(algorithm.as_str().as_bytes());
+    c.extend_from_slice(&digits.to_be_bytes());
+    c.extend_from_slice(&period.to_be_bytes());
     c.extend_from_slice(account.as_str().as_bytes());
     c
+}
+
+fn authenticator_context(account: &AccountId, a: &Authenticator) -> Vec<u8> {
+    context(account, &a.id, a.algorithm, a.digits, a.period)
 }
 
 impl TwoFactor {
@@ -338,7 +354,10 @@ impl TwoFactor {
         let expires_at = self.clock.now() + self.settings.pending_ttl;
         let pending = PendingEnrolment {
             id,
-            sealed: self.sealer.seal(&secret, &context(account, &id))?,
+            sealed: self.sealer.seal(
+                &secret,
+                &context(account, &id, Algorithm::Sha1, 6, Totp::DEFAULT_PERIOD),
+            )?,
             algorithm: Algorithm::Sha1,
             digits: 6,
             period: Totp::DEFAULT_PERIOD,
@@ -380,9 +399,16 @@ impl TwoFactor {
             }
             Some(_) => return Ok(ConfirmOutcome::Locked),
         }
-        let secret = self
-            .sealer
-            .open(&pending.sealed, &context(account, &pending.id))?;
+        let secret = self.sealer.open(
+            &pending.sealed,
+            &context(
+                account,
+                &pending.id,
+                pending.algorithm,
+                pending.digits,
+                pending.period,
+            ),
+        )?;
         let totp = Totp::new(&secret, pending.algorithm, pending.digits, pending.period)?;
         let TotpMatch::Matched { step } = totp.verify(code, now, self.settings.window)? else {
             return Ok(ConfirmOutcome::WrongCode);
@@ -494,9 +520,10 @@ impl TwoFactor {
         authenticator: &Authenticator,
         code: &str,
     ) -> Result<FactorOutcome, Error> {
-        let secret = self
-            .sealer
-            .open(&authenticator.sealed, &context(account, &authenticator.id))?;
+        let secret = self.sealer.open(
+            &authenticator.sealed,
+            &authenticator_context(account, authenticator),
+        )?;
         let totp = Totp::new(
             &secret,
             authenticator.algorithm,
@@ -542,6 +569,8 @@ impl TwoFactor {
                 .advance_step(account, &authenticator.id, step, new_drift)
                 .await?
             {
+                self.reseal_if_rotated(account, authenticator, &secret)
+                    .await?;
                 FactorOutcome::Accepted {
                     recovery_codes_left: None,
                 }
@@ -550,6 +579,32 @@ impl TwoFactor {
                 FactorOutcome::Replayed
             },
         )
+    }
+
+    /// Key rotation: a secret still sealed under an old key is sealed
+    /// again under the current one (compare-and-set on the key id), so old
+    /// keys can be retired once every active user has signed in.
+    async fn reseal_if_rotated(
+        &self,
+        account: &AccountId,
+        authenticator: &Authenticator,
+        secret: &OtpSecret,
+    ) -> Result<(), Error> {
+        if authenticator.sealed.key_id == *self.sealer.current_key_id() {
+            return Ok(());
+        }
+        let fresh = self
+            .sealer
+            .seal(secret, &authenticator_context(account, authenticator))?;
+        self.store
+            .reseal(
+                account,
+                &authenticator.id,
+                &authenticator.sealed.key_id,
+                fresh,
+            )
+            .await?;
+        Ok(())
     }
 
     async fn use_recovery_code(

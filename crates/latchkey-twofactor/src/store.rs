@@ -3,7 +3,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use latchkey_core::{AccountId, StoreError};
+use latchkey_core::{AccountId, KeyId, StoreError};
 use latchkey_otp::Algorithm;
 use time::{Duration, OffsetDateTime};
 
@@ -218,6 +218,17 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
         now: OffsetDateTime,
         policy: AttemptPolicy,
     ) -> Result<AttemptReservation, StoreError>;
+
+    /// Replaces authenticator `authenticator_id`'s sealed secret with `new`,
+    /// only if it is still sealed under `expected_key_id` (key rotation).
+    /// Returns whether it did.
+    async fn reseal(
+        &self,
+        account: &AccountId,
+        authenticator_id: &[u8; 16],
+        expected_key_id: &KeyId,
+        new: SealedSecret,
+    ) -> Result<bool, StoreError>;
 
     /// Clears the attempt count (after a success, or by an administrator).
     async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError>;
