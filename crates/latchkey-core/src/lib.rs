@@ -31,6 +31,7 @@ mod account;
 mod clock;
 mod email;
 mod error;
+mod keyed;
 mod mail;
 pub mod random;
 mod secret;
@@ -39,6 +40,7 @@ pub use account::AccountId;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use email::EmailAddress;
 pub use error::{Error, MailError, StoreError};
+pub use keyed::KeyedHmac;
 pub use mail::{ConsoleMailer, Mailer, Message, MessageKind, RecordingMailer};
 pub use secret::{EncryptionKey, KeyId, Pepper, SecretString};
 

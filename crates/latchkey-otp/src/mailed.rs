@@ -8,9 +8,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use hmac::{Hmac, KeyInit, Mac};
-use latchkey_core::{AccountId, Clock, EmailAddress, Mailer, Message, MessageKind, Pepper, random};
-use sha2::Sha256;
+use latchkey_core::{
+    AccountId, Clock, EmailAddress, KeyedHmac, Mailer, Message, MessageKind, Pepper, random,
+};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
@@ -473,8 +473,8 @@ impl MailedCodes {
 }
 
 /// Makes and checks the stored form of mailed codes: HMAC-SHA256 under a
-/// key derived once from the pepper, over the record id and the
-/// length-prefixed account and purpose, then the code. Binding to id,
+/// key derived once from the pepper ([`KeyedHmac`]), over the
+/// length-prefixed record id, account, purpose and code. Binding to id,
 /// account and purpose means a digest is useless anywhere else (REQ-15,
 /// REQ-16). The keyed state is computed once and cloned per use.
 ///
@@ -489,7 +489,7 @@ impl MailedCodes {
 /// ```
 #[derive(Clone)]
 pub struct CodeDigester {
-    keyed: Hmac<Sha256>,
+    keyed: KeyedHmac,
 }
 
 impl fmt::Debug for CodeDigester {
@@ -503,14 +503,9 @@ impl CodeDigester {
     /// label), so the pepper can serve other uses without collisions.
     #[must_use]
     pub fn new(pepper: &Pepper) -> Self {
-        // HMAC takes keys of any length, so keying cannot fail.
-        let mut derive = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper.expose())
-            .unwrap_or_else(|_| unreachable!());
-        derive.update(b"latchkey mailed code v1");
-        let subkey = Zeroizing::new(<[u8; 32]>::from(derive.finalize().into_bytes()));
-        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(subkey.as_slice())
-            .unwrap_or_else(|_| unreachable!());
-        Self { keyed }
+        Self {
+            keyed: KeyedHmac::derive(pepper, b"latchkey mailed code v1"),
+        }
     }
 
     /// The digest of `code` for this record id, account and purpose.
@@ -522,14 +517,12 @@ impl CodeDigester {
         purpose: &Purpose,
         code: &str,
     ) -> [u8; 32] {
-        let mut mac = self.keyed.clone();
-        mac.update(id);
-        for part in [account.as_str(), purpose.as_str()] {
-            mac.update(&(part.len() as u32).to_be_bytes());
-            mac.update(part.as_bytes());
-        }
-        mac.update(code.as_bytes());
-        mac.finalize().into_bytes().into()
+        self.keyed.mac(&[
+            id,
+            account.as_str().as_bytes(),
+            purpose.as_str().as_bytes(),
+            code.as_bytes(),
+        ])
     }
 
     /// Whether typed `input` is the record's code: parsed without

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use hmac::{Hmac, KeyInit, Mac};
 use latchkey_core::{
-    AccountId, Clock, EmailAddress, Mailer, Message, MessageKind, Pepper, StoreError, random,
+    AccountId, Clock, EmailAddress, KeyedHmac, Mailer, Message, MessageKind, Pepper, StoreError,
+    random,
 };
 use latchkey_otp::{IssueOutcome, MailContent, MailedCodes, Purpose, VerifyOutcome};
 use sha2::{Digest, Sha256};
@@ -289,7 +289,7 @@ pub struct Recovery {
     clock: Arc<dyn Clock>,
     directory: Arc<dyn AccountDirectory>,
     links: Arc<dyn LinkedIdentities>,
-    cancel_key: Hmac<Sha256>,
+    cancel_key: KeyedHmac,
     settings: RecoverySettings,
     template: Arc<dyn RecoveryTemplate>,
 }
@@ -318,10 +318,6 @@ impl Recovery {
         pepper: &Pepper,
         settings: RecoverySettings,
     ) -> Self {
-        let mut derive = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper.expose())
-            .unwrap_or_else(|_| unreachable!());
-        derive.update(b"latchkey recovery cancel token v1");
-        let key: [u8; 32] = derive.finalize().into_bytes().into();
         Self {
             store,
             codes,
@@ -329,8 +325,7 @@ impl Recovery {
             clock,
             directory,
             links,
-            cancel_key: <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
-                .unwrap_or_else(|_| unreachable!()),
+            cancel_key: KeyedHmac::derive(pepper, b"latchkey recovery cancel token v1"),
             settings,
             template: Arc::new(DefaultRecoveryTemplate),
         }
@@ -498,13 +493,7 @@ impl Recovery {
 
     fn cancel_digest(&self, id: &TicketId, token: &str) -> [u8; 32] {
         let normalized = token.trim().to_ascii_uppercase();
-        self.cancel_key
-            .clone()
-            .chain_update(id.0)
-            .chain_update(normalized.as_bytes())
-            .finalize()
-            .into_bytes()
-            .into()
+        self.cancel_key.mac(&[&id.0, normalized.as_bytes()])
     }
 
     async fn send(&self, to: &EmailAddress, mail: &RecoveryMail<'_>) -> Result<(), Error> {
@@ -568,6 +557,31 @@ impl Recovery {
         Ok(self.store.get(id).await?)
     }
 
+    /// Loads a ticket and moves it by `transition`, keeping its approvals;
+    /// also returns the ticket as it was before the move.
+    async fn load_and_move(
+        &self,
+        id: &TicketId,
+        transition: Transition,
+        actor: Actor,
+        note: Option<String>,
+    ) -> Result<(ActionOutcome, Option<Ticket>), Error> {
+        let Some(t) = self.load(id).await? else {
+            return Ok((ActionOutcome::NotFound, None));
+        };
+        let outcome = self
+            .apply(
+                &t,
+                transition,
+                actor,
+                note,
+                t.approvals.clone(),
+                t.approved_at,
+            )
+            .await?;
+        Ok((outcome, Some(t)))
+    }
+
     /// A reviewer takes the ticket.
     ///
     /// # Errors
@@ -578,18 +592,15 @@ impl Recovery {
         staff: &str,
         note: Option<String>,
     ) -> Result<ActionOutcome, Error> {
-        let Some(t) = self.load(id).await? else {
-            return Ok(ActionOutcome::NotFound);
-        };
-        self.apply(
-            &t,
-            Transition::StartReview,
-            Actor::Staff(staff.to_owned()),
-            note,
-            t.approvals.clone(),
-            t.approved_at,
-        )
-        .await
+        let (outcome, _) = self
+            .load_and_move(
+                id,
+                Transition::StartReview,
+                Actor::Staff(staff.to_owned()),
+                note,
+            )
+            .await?;
+        Ok(outcome)
     }
 
     /// A reviewer approves. With the two-person rule, the first approval is
@@ -684,20 +695,10 @@ impl Recovery {
         staff: &str,
         note: Option<String>,
     ) -> Result<ActionOutcome, Error> {
-        let Some(t) = self.load(id).await? else {
-            return Ok(ActionOutcome::NotFound);
-        };
-        let outcome = self
-            .apply(
-                &t,
-                Transition::Reject,
-                Actor::Staff(staff.to_owned()),
-                note,
-                t.approvals.clone(),
-                t.approved_at,
-            )
+        let (outcome, ticket) = self
+            .load_and_move(id, Transition::Reject, Actor::Staff(staff.to_owned()), note)
             .await?;
-        if matches!(outcome, ActionOutcome::Done(_)) {
+        if let (ActionOutcome::Done(_), Some(t)) = (&outcome, ticket) {
             self.send(&t.contact, &RecoveryMail::Rejected { reference: &t.id })
                 .await?;
         }
@@ -709,18 +710,10 @@ impl Recovery {
     /// # Errors
     /// A store failure.
     pub async fn withdraw(&self, id: &TicketId) -> Result<ActionOutcome, Error> {
-        let Some(t) = self.load(id).await? else {
-            return Ok(ActionOutcome::NotFound);
-        };
-        self.apply(
-            &t,
-            Transition::Withdraw,
-            Actor::Requester,
-            None,
-            t.approvals.clone(),
-            t.approved_at,
-        )
-        .await
+        let (outcome, _) = self
+            .load_and_move(id, Transition::Withdraw, Actor::Requester, None)
+            .await?;
+        Ok(outcome)
     }
 
     /// The account's owner cancels with the token from the "ticket opened"
@@ -754,18 +747,10 @@ impl Recovery {
     /// # Errors
     /// A store failure.
     pub async fn expire(&self, id: &TicketId) -> Result<ActionOutcome, Error> {
-        let Some(t) = self.load(id).await? else {
-            return Ok(ActionOutcome::NotFound);
-        };
-        self.apply(
-            &t,
-            Transition::Expire,
-            Actor::System,
-            None,
-            t.approvals.clone(),
-            t.approved_at,
-        )
-        .await
+        let (outcome, _) = self
+            .load_and_move(id, Transition::Expire, Actor::System, None)
+            .await?;
+        Ok(outcome)
     }
 
     /// Adds a note to the audit trail.

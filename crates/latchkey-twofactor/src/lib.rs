@@ -59,7 +59,6 @@
 #![deny(missing_docs)]
 
 mod error;
-mod keyed;
 mod mode;
 mod notice;
 mod recovery;

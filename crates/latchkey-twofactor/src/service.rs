@@ -4,12 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use latchkey_core::{AccountId, Clock, EmailAddress, Mailer, Message, MessageKind, Pepper, random};
+use latchkey_core::{
+    AccountId, Clock, EmailAddress, KeyedHmac, Mailer, Message, MessageKind, Pepper, random,
+};
 use latchkey_otp::{Algorithm, KeyUri, OtpSecret, Totp, TotpMatch};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use crate::keyed::KeyedMac;
 use crate::{
     Action, AttemptPolicy, AttemptReservation, Authenticator, DefaultNotices, Error, Mode, Notice,
     NoticeTemplate, PendingEnrolment, RecoveryCodes, RecoveryDigest, SecretSealer, TwoFactorStore,
@@ -266,8 +267,8 @@ pub struct TwoFactor {
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     sealer: SecretSealer,
-    recovery: KeyedMac,
-    approvals: KeyedMac,
+    recovery: KeyedHmac,
+    approvals: KeyedHmac,
     settings: TwoFactorSettings,
     notices: Arc<dyn NoticeTemplate>,
 }
@@ -323,8 +324,8 @@ impl TwoFactor {
             mailer,
             clock,
             sealer,
-            recovery: KeyedMac::derive(pepper, b"latchkey recovery code v1"),
-            approvals: KeyedMac::derive(pepper, b"latchkey write approval v1"),
+            recovery: KeyedHmac::derive(pepper, b"latchkey recovery code v1"),
+            approvals: KeyedHmac::derive(pepper, b"latchkey write approval v1"),
             settings,
             notices: Arc::new(DefaultNotices),
         }
