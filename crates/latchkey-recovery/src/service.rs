@@ -281,6 +281,12 @@ impl RecoveryTemplate for DefaultRecoveryTemplate {
 ///
 /// Every move is a compare-and-set on the ticket's version with an audit
 /// entry, so two staff acting at once cannot both win.
+///
+/// One difference remains for a known login: the address of record is
+/// told, so one more mail is sent. A host whose [`Mailer`] delivers while
+/// the request waits should queue mail instead (return once the message is
+/// enqueued), so the response time does not reveal whether the login
+/// exists (REQ-31).
 #[derive(Clone)]
 pub struct Recovery {
     store: Arc<dyn TicketStore>,
