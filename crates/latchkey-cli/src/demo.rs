@@ -42,12 +42,12 @@ pub async fn run() -> ExitCode {
 }
 
 fn step(n: u32, title: &str) {
-    println!("\n== {n}. {title}");
+    out!("\n== {n}. {title}");
 }
 
 async fn story() -> Result<(), Box<dyn std::error::Error>> {
-    println!("latchkey demo: sign-in verification the way npm does it.");
-    println!(
+    out!("latchkey demo: sign-in verification the way npm does it.");
+    out!(
         "Store: in memory. Password hashing: Argon2id, {:?}.",
         HashSettings::DEFAULT
     );
@@ -78,10 +78,10 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
             },
         );
         let reasons: Vec<String> = outcome.reasons().iter().map(ToString::to_string).collect();
-        println!("  {attempt:<20} refused: {}", reasons.join("; "));
+        out!("  {attempt:<20} refused: {}", reasons.join("; "));
     }
     let password = "violet umbrella sky";
-    println!("  {password:<20} accepted");
+    out!("  {password:<20} accepted");
 
     step(
         2,
@@ -93,7 +93,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         .find_by_login(login)
         .await?
         .ok_or("registered login not found")?;
-    println!("  stored: {}", stored.phc);
+    out!("  stored: {}", stored.phc);
 
     step(
         3,
@@ -112,7 +112,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
             CheckOutcome::Verified { account, .. } => format!("verified as {account}"),
             CheckOutcome::Denied => "denied: wrong login or password".to_owned(),
         };
-        println!(
+        out!(
             "  login {who:<7} password {pw:<20} -> {answer:<32} ({} Argon2 run, {} ms)",
             hasher.runs() - runs,
             took.as_millis()
@@ -126,10 +126,10 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     let stronger = HashSettings::new(HashSettings::DEFAULT.memory_kib(), 3, 1)?;
     let upgraded = CredentialChecker::new(store.clone(), Hasher::new(stronger))?;
     if let CheckOutcome::Verified { rehashed, .. } = upgraded.check(login, password).await? {
-        println!("  verified; rehashed to {stronger:?}: {rehashed}");
+        out!("  verified; rehashed to {stronger:?}: {rehashed}");
     }
     let stored = store.find_by_login(login).await?.ok_or("login vanished")?;
-    println!("  stored: {}", stored.phc);
+    out!("  stored: {}", stored.phc);
 
     step(
         5,
@@ -149,22 +149,22 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     if let IssueOutcome::Sent { masked_address, .. } =
         codes.issue(&account, &address, &Purpose::SIGN_IN).await?
     {
-        println!("  (the sign-in form says: we sent a code to {masked_address})");
+        out!("  (the sign-in form says: we sent a code to {masked_address})");
     }
     let code = mailbox.last_code().ok_or("no code arrived")?;
 
     step(6, "Jane types the digits");
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    println!(
+    out!(
         "  typed {wrong}: {:?}",
         codes.verify(&account, &Purpose::SIGN_IN, wrong).await?
     );
     let outcome = codes.verify(&account, &Purpose::SIGN_IN, &code).await?;
-    println!("  typed {code}: {outcome:?}");
+    out!("  typed {code}: {outcome:?}");
     if outcome == VerifyOutcome::Verified {
-        println!("  signed in.");
+        out!("  signed in.");
     }
-    println!(
+    out!(
         "  typed {code} again: {:?} (codes work once)",
         codes.verify(&account, &Purpose::SIGN_IN, &code).await?
     );
@@ -184,32 +184,32 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     let enrolment = two_factor
         .begin_enrolment(&account, address.as_str())
         .await?;
-    println!("  scan this in the app: {}", enrolment.uri);
-    println!("{}", enrolment.uri.qr_terminal());
+    out!("  scan this in the app: {}", enrolment.uri);
+    out!("{}", enrolment.uri.qr_terminal());
     let app = enrolment.uri.totp()?;
     let first = app.code_at(clock.now())?;
-    println!("  the app shows {first}; Jane types it to confirm");
+    out!("  the app shows {first}; Jane types it to confirm");
     let ConfirmOutcome::Enabled { recovery_codes } = two_factor
         .confirm_enrolment(&account, &address, &first)
         .await?
     else {
         return Err("enrolment was not confirmed".into());
     };
-    println!("  2FA is on. Recovery codes (shown once; only digests are stored):");
+    out!("  2FA is on. Recovery codes (shown once; only digests are stored):");
     for code in recovery_codes.iter() {
-        println!("    {code}");
+        out!("    {code}");
     }
 
     step(8, "Signing in with a code from the app (30 seconds later)");
     clock.advance(Duration::seconds(30));
     let code = app.code_at(clock.now())?;
-    println!(
+    out!(
         "  typed {code}: {:?}",
         two_factor
             .verify(&account, &address, SecondFactor::Totp(&code))
             .await?
     );
-    println!(
+    out!(
         "  typed {code} again: {:?} (a code works once; Jane is told)",
         two_factor
             .verify(&account, &address, SecondFactor::Totp(&code))
@@ -222,7 +222,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .ok_or("no recovery codes")?
         .to_owned();
-    println!(
+    out!(
         "  typed {recovery}: {:?}",
         two_factor
             .verify(&account, &address, SecondFactor::RecoveryCode(&recovery))
@@ -235,9 +235,9 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     );
     clock.advance(Duration::minutes(5));
     let _ = codes.issue(&account, &address, &Purpose::SIGN_IN).await?;
-    println!("  (that code went to jane@example.com, which Jane can no longer read)");
-    println!("  \"Start Account Recovery\" -> \"Open a Support Ticket\":");
-    println!(
+    out!("  (that code went to jane@example.com, which Jane can no longer read)");
+    out!("  \"Start Account Recovery\" -> \"Open a Support Ticket\":");
+    out!(
         "    Email: jane@new.example   How can we help? Reset my email   Connect to GitHub: octocat"
     );
     let recovery = Recovery::new(
@@ -273,7 +273,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     else {
         return Err("the ticket form was refused".into());
     };
-    println!("  (the form says: we sent a code to {masked_contact})");
+    out!("  (the form says: we sent a code to {masked_contact})");
 
     step(
         11,
@@ -283,7 +283,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     let TicketConfirmed::Submitted { reference } = recovery.confirm(&draft, &code).await? else {
         return Err("the contact code was refused".into());
     };
-    println!("  \"Submit Support Ticket\" -> ticket {reference}");
+    out!("  \"Submit Support Ticket\" -> ticket {reference}");
 
     step(
         12,
@@ -300,19 +300,21 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
             }
             other => format!("{other:?}"),
         };
-        println!(
+        out!(
             "  evidence: {} id {} (@{}): {finding}",
-            item.offered.provider, item.offered.user_id, item.offered.handle
+            item.offered.provider,
+            item.offered.user_id,
+            item.offered.handle
         );
     }
-    println!(
+    out!(
         "  start review: {:?}",
         recovery
             .start_review(&reference, "support-alice", None)
             .await?
     );
     let note = Some("GitHub id matches a link made long before the ticket".to_owned());
-    println!(
+    out!(
         "  approve:      {:?}",
         recovery.approve(&reference, "support-alice", note).await?
     );
@@ -328,7 +330,7 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
     } = &instruction
     {
         let voided = latchkey_otp::OtpStore::void_all(&*store, account).await?;
-        println!(
+        out!(
             "  the host sets {account}'s address to {new_address}, voids {voided} outstanding codes, ends sessions"
         );
     }
@@ -341,9 +343,9 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|e| format!("{:?} by {:?}", e.action, e.actor))
         .collect();
-    println!("  audit trail: {}", audit.join(" -> "));
+    out!("  audit trail: {}", audit.join(" -> "));
 
-    println!("\nNext in latchkey: the sign-in flow joining it all, SQL storage and SMTP.");
+    out!("\nNext in latchkey: the sign-in flow joining it all, SQL storage and SMTP.");
     Ok(())
 }
 
@@ -401,7 +403,14 @@ impl TerminalMailbox {
 #[async_trait]
 impl Mailer for TerminalMailbox {
     async fn send(&self, message: Message) -> Result<(), MailError> {
-        ConsoleMailer.send(message.clone()).await?;
+        if let Err(e) = ConsoleMailer.send(message.clone()).await {
+            // The terminal is gone (`latchkey demo | head`): stop quietly.
+            let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+            match io {
+                Some(io) => crate::stdout_failed(io),
+                None => return Err(e),
+            }
+        }
         self.kept.send(message).await
     }
 }

@@ -14,12 +14,31 @@
 //! Passwords are read from standard input, one line; only the trailing
 //! newline is removed. Run `latchkey --help` for details.
 #![forbid(unsafe_code)]
-// Printing is this binary's job.
-#![allow(clippy::print_stdout)]
+
+/// `println!` that ends the program quietly when stdout is closed (as in
+/// `latchkey demo | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&e);
+        }
+    }};
+}
 
 mod demo;
 mod otp;
 mod password;
+
+/// Ends the program after a failed write to stdout: quietly for a closed
+/// pipe, with a message otherwise.
+fn stdout_failed(error: &std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("latchkey: cannot write to standard output: {error}");
+    std::process::exit(i32::from(EXIT_ERROR));
+}
 
 use std::process::ExitCode;
 

@@ -118,7 +118,7 @@ fn totp(code: &CodeArgs, time: &TimeArgs) -> Result<(Totp, OffsetDateTime), Stri
 pub fn run_totp(command: TotpCommand) -> ExitCode {
     crate::finish(match command {
         TotpCommand::Code { code, time } => totp(&code, &time).and_then(|(totp, at)| {
-            println!("{}", totp.code_at(at).map_err(|e| e.to_string())?);
+            out!("{}", totp.code_at(at).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }),
         TotpCommand::Verify {
@@ -129,7 +129,7 @@ pub fn run_totp(command: TotpCommand) -> ExitCode {
         } => totp(&code, &time).and_then(|(totp, at)| {
             match totp.verify(&input, at, window).map_err(|e| e.to_string())? {
                 TotpMatch::Matched { step } => {
-                    println!("{step}");
+                    out!("{step}");
                     Ok(ExitCode::SUCCESS)
                 }
                 TotpMatch::NoMatch => Ok(ExitCode::from(1)),
@@ -143,9 +143,9 @@ pub fn run_totp(command: TotpCommand) -> ExitCode {
             .map_err(|e| e.to_string())
             .map(|secret| {
                 let uri = KeyUri::new(issuer, account, secret);
-                println!("{uri}");
+                out!("{uri}");
                 if qr {
-                    println!("{}", uri.qr_terminal());
+                    out!("{}", uri.qr_terminal());
                 }
                 ExitCode::SUCCESS
             }),
@@ -159,7 +159,7 @@ pub fn run_hotp(command: HotpCommand) -> ExitCode {
                 Hotp::new(&s, code.algorithm.into(), code.digits).map_err(|e| e.to_string())
             })
             .map(|hotp| {
-                println!("{}", hotp.code(counter));
+                out!("{}", hotp.code(counter));
                 ExitCode::SUCCESS
             }),
     })

@@ -73,7 +73,7 @@ pub fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
             let hasher = settings.hasher().map_err(|e| e.to_string())?;
             let password = read_password()?;
             let phc = hasher.hash(password.expose()).map_err(|e| e.to_string())?;
-            println!("{phc}");
+            out!("{phc}");
             Ok(ExitCode::SUCCESS)
         }
         PasswordCommand::Verify { phc, settings } => {
@@ -81,7 +81,7 @@ pub fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
             let password = read_password()?;
             match hasher.verify(password.expose(), &phc) {
                 Ok(Verification::Match { rehash_due }) => {
-                    println!("match");
+                    out!("match");
                     if rehash_due {
                         eprintln!(
                             "rehash recommended: the hash was not made with argon2id v19 {:?}",
@@ -91,7 +91,7 @@ pub fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Ok(Verification::Mismatch) => {
-                    println!("mismatch");
+                    out!("mismatch");
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(e.to_string()),
@@ -112,13 +112,13 @@ pub fn execute(command: PasswordCommand) -> Result<ExitCode, String> {
             };
             match policy.check(password.expose(), context) {
                 PolicyOutcome::Accepted => {
-                    println!("accepted");
+                    out!("accepted");
                     Ok(ExitCode::SUCCESS)
                 }
                 PolicyOutcome::Refused(reasons) => {
-                    println!("refused");
+                    out!("refused");
                     for reason in reasons {
-                        println!("- {reason}");
+                        out!("- {reason}");
                     }
                     Ok(ExitCode::from(1))
                 }
