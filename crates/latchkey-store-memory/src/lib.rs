@@ -461,6 +461,24 @@ impl TwoFactorStore for MemoryStore {
         Ok(authenticator.map(|a| a.sealed = new).is_some())
     }
 
+    async fn claim_replay_notice(
+        &self,
+        account: &AccountId,
+        now: OffsetDateTime,
+        min_interval: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.two_factor();
+        let state = &mut all.entry(account.clone()).or_default().state;
+        if state
+            .last_replay_notice_at
+            .is_some_and(|last| now < last.saturating_add(min_interval))
+        {
+            return Ok(false);
+        }
+        state.last_replay_notice_at = Some(now);
+        Ok(true)
+    }
+
     async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError> {
         if let Some(entry) = self.two_factor().get_mut(account) {
             entry.state.failed_attempts = 0;

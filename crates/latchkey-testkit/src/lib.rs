@@ -132,6 +132,7 @@ macro_rules! twofactor_store_tests {
                 attempts_lock_after_the_policy_limit,
                 an_approval_is_consumed_once,
                 reseal_is_compare_and_set_on_the_key_id,
+                replay_notices_are_claimed_once_per_interval,
             ]
         );
     };

@@ -418,3 +418,34 @@ pub async fn reseal_is_compare_and_set_on_the_key_id(store: Arc<dyn TwoFactorSto
         "once"
     );
 }
+
+/// Replay notices are claimed at most once per interval, even by 64
+/// concurrent claimers.
+pub async fn replay_notices_are_claimed_once_per_interval(store: Arc<dyn TwoFactorStore>) {
+    let account = enrolled(&store).await;
+    let mut tasks = JoinSet::new();
+    for _ in 0..64 {
+        let (store, account) = (store.clone(), account.clone());
+        tasks.spawn(async move {
+            store
+                .claim_replay_notice(&account, t0(), Duration::HOUR)
+                .await
+                .expect("claim")
+        });
+    }
+    assert_eq!(tasks.join_all().await.into_iter().filter(|c| *c).count(), 1);
+    let later = t0() + Duration::minutes(59);
+    assert!(
+        !store
+            .claim_replay_notice(&account, later, Duration::HOUR)
+            .await
+            .expect("claim")
+    );
+    let next = t0() + Duration::HOUR;
+    assert!(
+        store
+            .claim_replay_notice(&account, next, Duration::HOUR)
+            .await
+            .expect("claim")
+    );
+}

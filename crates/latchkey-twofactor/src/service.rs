@@ -484,7 +484,18 @@ impl TwoFactor {
             self.store.clear_attempts(account).await?;
         }
         match outcome {
-            FactorOutcome::Replayed => self.notify(address, Notice::ReplayRefused).await,
+            FactorOutcome::Replayed => {
+                // At most one replay notice an hour: a double-clicked form
+                // or a replaying attacker must not flood the inbox.
+                let now = self.clock.now();
+                if self
+                    .store
+                    .claim_replay_notice(account, now, Duration::HOUR)
+                    .await?
+                {
+                    self.notify(address, Notice::ReplayRefused).await;
+                }
+            }
             FactorOutcome::Accepted {
                 recovery_codes_left: Some(remaining),
             } => {

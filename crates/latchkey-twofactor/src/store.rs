@@ -75,6 +75,8 @@ pub struct TwoFactorState {
     pub failed_attempts: u32,
     /// When the last attempt was counted.
     pub last_attempt_at: Option<OffsetDateTime>,
+    /// When the owner was last told of a refused replay.
+    pub last_replay_notice_at: Option<OffsetDateTime>,
 }
 
 /// How many second-factor attempts an account gets (REQ-24, REQ-37):
@@ -228,6 +230,16 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
         authenticator_id: &[u8; 16],
         expected_key_id: &KeyId,
         new: SealedSecret,
+    ) -> Result<bool, StoreError>;
+
+    /// Claims the right to mail a replay notice at `now`: `true`, and
+    /// records `now`, only if no notice was claimed in the last
+    /// `min_interval`, so replays cannot flood the owner's inbox.
+    async fn claim_replay_notice(
+        &self,
+        account: &AccountId,
+        now: OffsetDateTime,
+        min_interval: Duration,
     ) -> Result<bool, StoreError>;
 
     /// Clears the attempt count (after a success, or by an administrator).

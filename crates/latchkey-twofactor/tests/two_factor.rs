@@ -739,6 +739,14 @@ impl TwoFactorStore for Tampered {
     ) -> Result<bool, latchkey_core::StoreError> {
         self.0.reseal(a, id, k, n).await
     }
+    async fn claim_replay_notice(
+        &self,
+        a: &AccountId,
+        now: OffsetDateTime,
+        every: Duration,
+    ) -> Result<bool, latchkey_core::StoreError> {
+        self.0.claim_replay_notice(a, now, every).await
+    }
     async fn clear_attempts(&self, a: &AccountId) -> Result<(), latchkey_core::StoreError> {
         self.0.clear_attempts(a).await
     }
@@ -801,4 +809,28 @@ async fn req_25_a_row_whose_code_parameters_were_altered_does_not_decrypt() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Decryption), "{err}");
+}
+
+#[tokio::test]
+async fn replay_notices_are_mailed_at_most_once_an_hour() {
+    let f = Fixture::new();
+    let (app, _) = f.enrol().await;
+    let replay_notices = |f: &Fixture| {
+        f.subjects()
+            .iter()
+            .filter(|s| s.as_str() == "A used sign-in code was tried again")
+            .count()
+    };
+    f.next_step();
+    let code = app.code_at(f.clock.now()).unwrap();
+    assert!(f.totp(&code).await.is_accepted());
+    for _ in 0..3 {
+        assert_eq!(f.totp(&code).await, FactorOutcome::Replayed);
+    }
+    assert_eq!(replay_notices(&f), 1, "three replays, one notice");
+    f.clock.advance(Duration::hours(1));
+    let code = app.code_at(f.clock.now()).unwrap();
+    assert!(f.totp(&code).await.is_accepted());
+    assert_eq!(f.totp(&code).await, FactorOutcome::Replayed);
+    assert_eq!(replay_notices(&f), 2, "a new hour, a new notice");
 }
