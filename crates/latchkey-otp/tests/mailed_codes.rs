@@ -56,14 +56,7 @@ impl Fixture {
             .unwrap()
     }
     fn last_code(&self) -> String {
-        let mail = self.mailer.last().expect("a mail");
-        mail.text
-            .lines()
-            .next()
-            .unwrap()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect()
+        latchkey_testkit::code_in_last_mail(&self.mailer)
     }
 }
 

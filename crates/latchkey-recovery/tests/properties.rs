@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use latchkey_core::{
-    AccountId, Clock, EmailAddress, ManualClock, Pepper, RecordingMailer, StoreError,
-};
+use latchkey_core::{AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer, StoreError};
 use latchkey_otp::MailedCodes;
 use latchkey_recovery::{
     AccountDirectory, AccountOnFile, ActionOutcome, CompleteOutcome, ConfirmOutcome, KnownLink,
@@ -93,21 +91,11 @@ async fn open_ticket(two_person: bool) -> (Recovery, TicketId) {
     let StartOutcome::CodeSent { draft, .. } = recovery.start(&form).await.unwrap() else {
         panic!("no code")
     };
-    let code: String = mailer
-        .last()
-        .unwrap()
-        .text
-        .lines()
-        .next()
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let code = latchkey_testkit::code_in_last_mail(&mailer);
     let ConfirmOutcome::Submitted { reference } = recovery.confirm(&draft, &code).await.unwrap()
     else {
         panic!("not submitted")
     };
-    let _ = clock.now();
     (recovery, reference)
 }
 

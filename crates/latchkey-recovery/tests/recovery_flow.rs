@@ -108,14 +108,7 @@ impl Fixture {
     }
 
     fn last_code(&self) -> String {
-        let mail = self.mailer.last().unwrap();
-        mail.text
-            .lines()
-            .next()
-            .unwrap()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect()
+        latchkey_testkit::code_in_last_mail(&self.mailer)
     }
 
     /// Starts and confirms; returns the reference.
@@ -497,16 +490,7 @@ async fn two_staff_acting_at_once_cannot_both_win() {
     else {
         panic!("no code")
     };
-    let code: String = mailer
-        .last()
-        .unwrap()
-        .text
-        .lines()
-        .next()
-        .unwrap()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let code = latchkey_testkit::code_in_last_mail(&mailer);
     let ConfirmOutcome::Submitted { reference: id } =
         recovery.confirm(&draft, &code).await.unwrap()
     else {

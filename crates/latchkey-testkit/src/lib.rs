@@ -49,6 +49,19 @@ pub fn fresh_name(prefix: &str) -> String {
     format!("{prefix}-{suffix}")
 }
 
+/// The digits of the first line of the newest mail `mailer` accepted: the
+/// code, as latchkey's default templates write it ("Your one-time password
+/// is: 123456").
+///
+/// # Panics
+/// When no mail was sent.
+#[must_use]
+pub fn code_in_last_mail(mailer: &latchkey_core::RecordingMailer) -> String {
+    let mail = mailer.last().expect("a mail was sent");
+    let first_line = mail.text.lines().next().unwrap_or_default();
+    first_line.chars().filter(char::is_ascii_digit).collect()
+}
+
 /// A fresh [`AccountId`] (see [`fresh_name`]).
 ///
 /// # Panics

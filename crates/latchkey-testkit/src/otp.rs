@@ -11,7 +11,7 @@ use latchkey_otp::{
 use time::{Duration, OffsetDateTime};
 use tokio::task::JoinSet;
 
-use crate::fresh_account;
+use crate::{code_in_last_mail, fresh_account};
 
 /// A fixed instant well inside the range every backend stores.
 fn t0() -> OffsetDateTime {
@@ -286,12 +286,6 @@ fn service(store: Arc<dyn OtpStore>) -> (MailedCodes, Arc<RecordingMailer>) {
     )
 }
 
-fn code_in(mailer: &RecordingMailer) -> String {
-    let mail = mailer.last().expect("a mail was sent");
-    let line = mail.text.lines().next().expect("first line").to_owned();
-    line.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// 64 concurrent verifications of the right mailed code through
 /// [`MailedCodes`]: exactly one is `Verified`.
 pub async fn sixty_four_verifiers_of_one_mailed_code_have_one_winner(store: Arc<dyn OtpStore>) {
@@ -303,7 +297,7 @@ pub async fn sixty_four_verifiers_of_one_mailed_code_have_one_winner(store: Arc<
         .await
         .expect("issue");
     assert!(matches!(sent, IssueOutcome::Sent { .. }), "{sent:?}");
-    let code = code_in(&mailer);
+    let code = code_in_last_mail(&mailer);
     let mut tasks = JoinSet::new();
     for _ in 0..64 {
         let (codes, account, code) = (codes.clone(), account.clone(), code.clone());
@@ -333,7 +327,7 @@ pub async fn concurrent_wrong_guesses_never_exceed_the_budget(store: Arc<dyn Otp
         .await
         .expect("issue");
     assert!(matches!(sent, IssueOutcome::Sent { .. }), "{sent:?}");
-    let code = code_in(&mailer);
+    let code = code_in_last_mail(&mailer);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let mut tasks = JoinSet::new();
     for _ in 0..64 {
