@@ -26,6 +26,10 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
+use latchkey::{
+    AttemptPolicy as BackoffPolicy, ChallengeAttempt, ChallengeKey, ChallengeRecord,
+    ChallengeStore, ThrottleKey, ThrottleReservation, ThrottleStore, WindowCount,
+};
 use latchkey_core::{AccountId, KeyId, StoreError};
 use latchkey_credentials::{CredentialStore, StoredCredential};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
@@ -44,6 +48,16 @@ pub struct MemoryStore {
     codes: Mutex<Codes>,
     two_factor: Mutex<HashMap<AccountId, TwoFactorEntry>>,
     tickets: Mutex<Tickets>,
+    challenges: Mutex<HashMap<ChallengeKey, ChallengeRecord>>,
+    throttle: Mutex<Throttle>,
+}
+
+#[derive(Debug, Default)]
+struct Throttle {
+    /// Consecutive attempts and when the last was counted.
+    backoff: HashMap<ThrottleKey, (u32, OffsetDateTime)>,
+    /// Fixed windows: hits and when the window ends.
+    windows: HashMap<ThrottleKey, (u32, OffsetDateTime)>,
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +117,14 @@ impl MemoryStore {
 
     fn tickets(&self) -> MutexGuard<'_, Tickets> {
         lock(&self.tickets)
+    }
+
+    fn challenges(&self) -> MutexGuard<'_, HashMap<ChallengeKey, ChallengeRecord>> {
+        lock(&self.challenges)
+    }
+
+    fn throttle(&self) -> MutexGuard<'_, Throttle> {
+        lock(&self.throttle)
     }
 }
 
@@ -579,5 +601,112 @@ impl TicketStore for MemoryStore {
             .get_mut(id)
             .map(|t| t.audit.push(entry))
             .is_some())
+    }
+}
+
+#[async_trait]
+impl ChallengeStore for MemoryStore {
+    async fn insert_challenge(&self, record: ChallengeRecord) -> Result<bool, StoreError> {
+        let mut all = self.challenges();
+        if all.contains_key(&record.key) {
+            return Ok(false);
+        }
+        all.insert(record.key, record);
+        Ok(true)
+    }
+
+    async fn get_challenge(
+        &self,
+        key: &ChallengeKey,
+    ) -> Result<Option<ChallengeRecord>, StoreError> {
+        Ok(self.challenges().get(key).cloned())
+    }
+
+    async fn reserve_attempt(
+        &self,
+        key: &ChallengeKey,
+        now: OffsetDateTime,
+    ) -> Result<ChallengeAttempt, StoreError> {
+        let mut all = self.challenges();
+        let Some(record) = all.get_mut(key).filter(|r| r.expires_at > now) else {
+            return Ok(ChallengeAttempt::Gone);
+        };
+        if record.attempts >= record.max_attempts {
+            return Ok(ChallengeAttempt::Exhausted);
+        }
+        record.attempts += 1;
+        Ok(ChallengeAttempt::Counted {
+            attempts_left: record.max_attempts - record.attempts,
+        })
+    }
+
+    async fn consume_challenge(
+        &self,
+        key: &ChallengeKey,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut all = self.challenges();
+        if all.get(key).is_some_and(|r| r.expires_at > now) {
+            all.remove(key);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn purge_expired_challenges(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut all = self.challenges();
+        let before = all.len();
+        all.retain(|_, r| r.expires_at >= now);
+        Ok((before - all.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryStore {
+    async fn reserve(
+        &self,
+        key: &ThrottleKey,
+        now: OffsetDateTime,
+        policy: BackoffPolicy,
+    ) -> Result<ThrottleReservation, StoreError> {
+        let mut throttle = self.throttle();
+        let entry = throttle.backoff.entry(*key).or_insert((0, now));
+        let (attempts, last) = *entry;
+        if attempts >= policy.lock_after {
+            return Ok(ThrottleReservation::Locked);
+        }
+        if attempts > 0 {
+            let at = last + policy.wait_after(attempts);
+            if now < at {
+                return Ok(ThrottleReservation::RetryAt { at });
+            }
+        }
+        *entry = (attempts + 1, now);
+        Ok(ThrottleReservation::Allowed {
+            attempts: attempts + 1,
+        })
+    }
+
+    async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
+        self.throttle().backoff.remove(key);
+        Ok(())
+    }
+
+    async fn hit(
+        &self,
+        key: &ThrottleKey,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<WindowCount, StoreError> {
+        let mut throttle = self.throttle();
+        let entry = throttle.windows.entry(*key).or_insert((0, now + window));
+        if entry.1 <= now {
+            *entry = (0, now + window);
+        }
+        entry.0 = entry.0.saturating_add(1);
+        Ok(WindowCount {
+            count: entry.0,
+            resets_at: entry.1,
+        })
     }
 }

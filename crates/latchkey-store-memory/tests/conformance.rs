@@ -19,3 +19,11 @@ latchkey_testkit::twofactor_store_tests!(async {
 latchkey_testkit::ticket_store_tests!(async {
     Arc::new(MemoryStore::new()) as Arc<dyn latchkey_recovery::TicketStore>
 });
+
+latchkey_testkit::challenge_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn latchkey::ChallengeStore>
+});
+
+latchkey_testkit::throttle_store_tests!(async {
+    Arc::new(MemoryStore::new()) as Arc<dyn latchkey::ThrottleStore>
+});

@@ -29,10 +29,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod challenges;
 pub mod credentials;
 pub mod otp;
 pub mod peers;
 pub mod recovery;
+pub mod throttle;
 pub mod twofactor;
 
 use latchkey_core::AccountId;
@@ -170,6 +172,54 @@ macro_rules! ticket_store_tests {
                 the_audit_trail_never_loses_an_entry,
                 a_draft_is_taken_once,
                 submissions_are_capped_per_key_and_window,
+            ]
+        );
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`challenges`] case for a
+/// [`ChallengeStore`](latchkey::ChallengeStore); the argument is an
+/// expression evaluated once per case to a future of
+/// `Arc<dyn ChallengeStore>`.
+#[macro_export]
+macro_rules! challenge_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_challenge_store_conformance,
+            $crate::challenges,
+            $factory,
+            [
+                unknown_challenge_is_none_and_gone,
+                challenges_round_trip_and_keys_are_unique,
+                attempts_count_until_the_budget_is_spent,
+                expired_challenges_are_gone,
+                a_challenge_is_consumed_once,
+                sixty_four_consumers_of_one_challenge_have_one_winner,
+                concurrent_attempts_never_exceed_the_budget,
+                purge_removes_only_expired_challenges,
+            ]
+        );
+    };
+}
+
+/// Generates one `#[tokio::test]` per [`throttle`] case for a
+/// [`ThrottleStore`](latchkey::ThrottleStore); the argument is an
+/// expression evaluated once per case to a future of
+/// `Arc<dyn ThrottleStore>`.
+#[macro_export]
+macro_rules! throttle_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_throttle_store_conformance,
+            $crate::throttle,
+            $factory,
+            [
+                backoff_grows_after_the_free_attempts,
+                lock_holds_until_cleared,
+                keys_are_independent,
+                parallel_reservations_get_only_the_free_budget,
+                windows_count_and_reset,
+                concurrent_hits_are_all_counted,
             ]
         );
     };
