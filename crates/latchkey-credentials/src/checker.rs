@@ -231,11 +231,59 @@ impl CredentialChecker {
         login: &str,
         password: &str,
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
-        let found = if login_is_plausible(login) {
+        let found = self.find(login).await?;
+        self.verify_found(found, password)
+    }
+
+    /// The first half of a check, for hosts that run the hash elsewhere
+    /// (the `latchkey` facade runs it off the async executor): the stored
+    /// credential for `login`, if any. Implausible logins (empty, or over
+    /// 320 bytes) are never looked up.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn find(&self, login: &str) -> Result<Option<StoredCredential>, Error> {
+        Ok(if login_is_plausible(login) {
             self.store.find_by_login(login).await?
         } else {
             None
-        };
+        })
+    }
+
+    /// The second half of a check: verifies `password` against what
+    /// [`find`](Self::find) returned, at the cost of one full hash even
+    /// when nothing was found (against the dummy hash). `Some((credential,
+    /// rehash_due))` only on a match. Runs Argon2 on the calling thread.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use latchkey_core::AccountId;
+    /// use latchkey_credentials::*;
+    /// use latchkey_store_memory::MemoryStore;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let checker = CredentialChecker::new(
+    ///     Arc::new(MemoryStore::new()),
+    ///     Hasher::new(HashSettings::default()),
+    /// )?;
+    /// let id = AccountId::new("42")?;
+    /// let _ = checker.register("jane", &id, "violet umbrella sky", &PasswordPolicy::new()).await?;
+    /// let found = checker.find("jane").await?;
+    /// let runs = checker.hasher().runs();
+    /// let verdict = checker.verify_found(found, "violet umbrella sky")?;
+    /// assert_eq!(verdict.map(|(c, _)| c.account), Some(id));
+    /// assert!(checker.verify_found(None, "anything")?.is_none());
+    /// assert_eq!(checker.hasher().runs() - runs, 2); // one hash each
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// A malformed stored hash, or an Argon2 failure.
+    pub fn verify_found(
+        &self,
+        found: Option<StoredCredential>,
+        password: &str,
+    ) -> Result<Option<(StoredCredential, bool)>, Error> {
         // Over-long passwords cannot match, but still cost one hash.
         let acceptable = normalize_password(password).is_ok();
         let candidate = if acceptable { password } else { "" };
@@ -249,6 +297,24 @@ impl CredentialChecker {
             }
             _ => None,
         })
+    }
+
+    /// Stores `fresh` (a new hash of the same password) for `credential`'s
+    /// account only if its hash is still `credential.phc`, so a rehash
+    /// never overwrites a concurrent password change. Returns whether it
+    /// did.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn store_rehash(
+        &self,
+        credential: &StoredCredential,
+        fresh: &str,
+    ) -> Result<bool, Error> {
+        Ok(self
+            .store
+            .replace_hash_if_unchanged(&credential.account, &credential.phc, fresh)
+            .await?)
     }
 }
 

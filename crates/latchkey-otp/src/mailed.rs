@@ -171,8 +171,8 @@ pub trait CodeMailTemplate: fmt::Debug + Send + Sync + 'static {
     fn render(&self, code: &str, purpose: &Purpose, valid_for: Duration) -> MailContent;
 }
 
-/// latchkey's wording. For [`Purpose::SIGN_IN`] the subject is npm's: "OTP
-/// for logging in to your account".
+/// latchkey's wording. For [`Purpose::SIGN_IN`] (scoped or not) the
+/// subject is npm's: "OTP for logging in to your account".
 #[derive(Clone, Debug, Default)]
 pub struct DefaultTemplate;
 
@@ -184,9 +184,9 @@ impl CodeMailTemplate for DefaultTemplate {
         } else {
             format!("{} seconds", valid_for.whole_seconds())
         };
-        let (subject, why) = if *purpose == Purpose::SIGN_IN {
+        let (subject, why) = if purpose.is_a(&Purpose::SIGN_IN) {
             ("OTP for logging in to your account", "to finish signing in")
-        } else if *purpose == Purpose::VERIFY_ADDRESS {
+        } else if purpose.is_a(&Purpose::VERIFY_ADDRESS) {
             ("Verify your email address", "to confirm this email address")
         } else {
             ("Your one-time password", "to confirm your request")
@@ -405,7 +405,7 @@ impl MailedCodes {
             })
             .await?;
         let content = self.template.render(&code, purpose, s.ttl);
-        let kind = if *purpose == Purpose::VERIFY_ADDRESS {
+        let kind = if purpose.is_a(&Purpose::VERIFY_ADDRESS) {
             MessageKind::AddressVerification
         } else {
             MessageKind::SignInCode

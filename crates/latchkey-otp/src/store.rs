@@ -36,6 +36,34 @@ impl Purpose {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The same purpose narrowed to one scope (`sign-in/ab12`), so codes
+    /// of different scopes are separate records, each bound to its scope
+    /// by the digest. Mail templates treat it as its [`family`](Self::family).
+    ///
+    /// ```
+    /// use latchkey_otp::Purpose;
+    /// let scoped = Purpose::SIGN_IN.scoped("ab12");
+    /// assert_eq!(scoped.as_str(), "sign-in/ab12");
+    /// assert!(scoped.is_a(&Purpose::SIGN_IN));
+    /// assert!(!scoped.is_a(&Purpose::VERIFY_ADDRESS));
+    /// ```
+    #[must_use]
+    pub fn scoped(&self, scope: &str) -> Self {
+        Self(Cow::Owned(format!("{}/{scope}", self.family())))
+    }
+
+    /// The purpose without its scope: the name before the first `/`.
+    #[must_use]
+    pub fn family(&self) -> &str {
+        self.0.split('/').next().unwrap_or_default()
+    }
+
+    /// Whether this purpose, scoped or not, belongs to `family`'s.
+    #[must_use]
+    pub fn is_a(&self, family: &Purpose) -> bool {
+        self.family() == family.family()
+    }
 }
 
 impl fmt::Display for Purpose {

@@ -656,7 +656,7 @@ impl ChallengeStore for MemoryStore {
     async fn purge_expired_challenges(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         let mut all = self.challenges();
         let before = all.len();
-        all.retain(|_, r| r.expires_at >= now);
+        all.retain(|_, r| r.expires_at > now);
         Ok((before - all.len()) as u64)
     }
 }

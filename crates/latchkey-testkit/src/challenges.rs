@@ -181,11 +181,11 @@ pub async fn concurrent_attempts_never_exceed_the_budget(store: Arc<dyn Challeng
     assert_eq!(stored.attempts, 5);
 }
 
-/// Purging removes expired challenges and keeps live ones.
+/// Purging removes challenges expired at `now` and keeps live ones.
 pub async fn purge_removes_only_expired_challenges(store: Arc<dyn ChallengeStore>) {
     let live = record(ChallengeKind::MailedCode, 5);
     let mut dead = record(ChallengeKind::MailedCode, 5);
-    dead.expires_at = t0() - Duration::seconds(1);
+    dead.expires_at = t0(); // expired at `now` counts as expired
     store.insert_challenge(live.clone()).await.expect("insert");
     store.insert_challenge(dead.clone()).await.expect("insert");
     let purged = store.purge_expired_challenges(t0()).await.expect("purge");

@@ -150,7 +150,8 @@ pub trait ChallengeStore: fmt::Debug + Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes every challenge that expired before `now`; returns how many.
+    /// Deletes every challenge expired at `now` (`expires_at <= now`);
+    /// returns how many.
     async fn purge_expired_challenges(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
 }
 

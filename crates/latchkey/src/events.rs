@@ -1,0 +1,169 @@
+//! Security events: what happened in the sign-in flow, for the host's
+//! audit log, alerts and metrics. No event carries a secret.
+
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use latchkey_core::AccountId;
+use latchkey_recovery::TicketId;
+
+/// How a sign-in was completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// The password alone (a familiar device, or the policy asks for no
+    /// mailed code).
+    Password,
+    /// The password and a code mailed to the account's address.
+    MailedCode,
+    /// The password and a code from the authenticator app.
+    Totp,
+    /// The password and a recovery code.
+    RecoveryCode,
+}
+
+/// Which answer failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Factor {
+    /// The password.
+    Password,
+    /// A mailed code.
+    MailedCode,
+    /// A TOTP code.
+    Totp,
+    /// A recovery code.
+    RecoveryCode,
+}
+
+/// A 2FA change made through the flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TwoFactorChange {
+    /// An authenticator was confirmed and 2FA is on.
+    Enabled,
+    /// 2FA was turned off.
+    Disabled,
+    /// A write was approved by a fresh second factor (step-up).
+    WriteApproved,
+}
+
+/// One thing that happened. Accounts appear by id; addresses only masked;
+/// codes, passwords, challenge ids and tokens never.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecurityEvent {
+    /// A sign-in completed.
+    SignedIn {
+        /// Who.
+        account: AccountId,
+        /// How.
+        method: Method,
+    },
+    /// A password check failed (unknown login or wrong password; the
+    /// account is named when the login exists, for the host's eyes only).
+    SignInDenied {
+        /// The account, when the login exists.
+        account: Option<AccountId>,
+    },
+    /// A sign-in step was refused by throttling.
+    Throttled {
+        /// The account, when known.
+        account: Option<AccountId>,
+        /// Whether it is the per-client budget (else the account's).
+        per_client: bool,
+    },
+    /// A login-verification code was mailed.
+    CodeSent {
+        /// To whom.
+        account: AccountId,
+        /// Where, masked (`j***@example.com`).
+        masked_address: String,
+    },
+    /// A code was wrong, expired or replayed.
+    CodeFailed {
+        /// Whose.
+        account: AccountId,
+        /// Which kind of code.
+        factor: Factor,
+    },
+    /// The account reached the lockout bound (REQ-37).
+    LockedOut {
+        /// Which account.
+        account: AccountId,
+    },
+    /// A recovery code was used.
+    RecoveryCodeUsed {
+        /// Whose.
+        account: AccountId,
+        /// Unused codes left.
+        remaining: u32,
+    },
+    /// 2FA changed.
+    TwoFactorChanged {
+        /// Whose.
+        account: AccountId,
+        /// What changed.
+        change: TwoFactorChange,
+    },
+    /// "Try recovering your account" was chosen and a code went to the
+    /// contact address.
+    RecoveryStarted {
+        /// The account of the sign-in it came from.
+        account: AccountId,
+    },
+    /// A recovery ticket was queued for staff.
+    TicketOpened {
+        /// The ticket's reference.
+        ticket: TicketId,
+    },
+}
+
+/// Receives security events. Called inline: queue anything slow.
+pub trait EventSink: fmt::Debug + Send + Sync + 'static {
+    /// Records one event.
+    fn record(&self, event: &SecurityEvent);
+}
+
+/// Emits each event as a `tracing` event at INFO (target
+/// `latchkey::security`), with its fields. The default sink.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracingSink;
+
+impl EventSink for TracingSink {
+    fn record(&self, event: &SecurityEvent) {
+        tracing::info!(target: "latchkey::security", event = ?event, "security event");
+    }
+}
+
+/// Keeps every event in memory, for tests.
+#[derive(Debug, Default)]
+pub struct RecordingSink(Mutex<Vec<SecurityEvent>>);
+
+impl RecordingSink {
+    /// An empty sink.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The events so far, oldest first.
+    #[must_use]
+    pub fn events(&self) -> Vec<SecurityEvent> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Takes the events so far, leaving none.
+    pub fn take(&self) -> Vec<SecurityEvent> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl EventSink for RecordingSink {
+    fn record(&self, event: &SecurityEvent) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event.clone());
+    }
+}

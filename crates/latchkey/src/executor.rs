@@ -1,0 +1,90 @@
+//! Where Argon2 runs: off the async executor, so a sign-in never stalls
+//! the tasks around it.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+
+/// A job for [`BlockingExecutor::run_blocking`].
+pub type BlockingJob = Box<dyn FnOnce() + Send + 'static>;
+
+/// The blocking job did not run to completion (it panicked, or the
+/// executor shut down).
+#[derive(Debug, thiserror::Error)]
+#[error("a blocking job did not complete: {0}")]
+pub struct ExecutorError(pub String);
+
+/// Runs CPU-heavy jobs (password hashing) where they cannot stall the
+/// async executor. With the default `tokio` feature, [`TokioBlocking`]
+/// uses tokio's blocking pool; hosts on another runtime implement this,
+/// or use [`Inline`] where blocking the caller is fine.
+///
+/// How many hashes run at once, and so how much memory they take, is
+/// bounded by the hasher's in-flight limit
+/// ([`VerifyLimits`](latchkey_credentials::VerifyLimits)), whatever the
+/// executor.
+#[async_trait]
+pub trait BlockingExecutor: fmt::Debug + Send + Sync + 'static {
+    /// Runs `job` to completion.
+    async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError>;
+}
+
+/// Runs jobs on the calling thread (tests, CLIs, single-threaded hosts).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inline;
+
+#[async_trait]
+impl BlockingExecutor for Inline {
+    async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError> {
+        job();
+        Ok(())
+    }
+}
+
+/// Runs jobs on tokio's blocking pool (`tokio::task::spawn_blocking`).
+#[cfg(feature = "tokio")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioBlocking;
+
+#[cfg(feature = "tokio")]
+#[async_trait]
+impl BlockingExecutor for TokioBlocking {
+    async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError> {
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| ExecutorError(e.to_string()))
+    }
+}
+
+/// The default executor: [`TokioBlocking`] with the `tokio` feature,
+/// otherwise [`Inline`].
+#[must_use]
+pub fn default_executor() -> Arc<dyn BlockingExecutor> {
+    #[cfg(feature = "tokio")]
+    {
+        Arc::new(TokioBlocking)
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        Arc::new(Inline)
+    }
+}
+
+/// Runs `f` on `executor` and returns its result.
+pub(crate) async fn offload<T, F>(executor: &dyn BlockingExecutor, f: F) -> Result<T, ExecutorError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let out = slot.clone();
+    executor
+        .run_blocking(Box::new(move || {
+            let value = f();
+            *out.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+        }))
+        .await?;
+    let value = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    value.ok_or_else(|| ExecutorError("the executor returned without running the job".into()))
+}
