@@ -1,38 +1,46 @@
-//! `latchkey demo`: what latchkey does, step by step, on embedded defaults.
+//! `latchkey demo`: the whole sign-in story that npm's help page tells,
+//! through the `latchkey` sign-in flow, on embedded defaults. Every mail
+//! is printed as it would arrive.
 //!
-//! Today it shows the credentials layer (the sign-in flow with mailed
-//! codes, 2FA and recovery joins it as those crates land): a password
-//! refused by policy with the reasons, one accepted and hashed, sign-ins
-//! that succeed and fail, an unknown login that costs the same as a wrong
-//! password and gets the same answer, and a hash upgraded on sign-in.
+//! Scripted by default (the demo reads the codes out of the mails and
+//! moves its own clock); `--interactive` asks a person to type each code,
+//! and to scan the QR code with a real authenticator app.
 
+use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use latchkey::credentials::{PasswordPolicy, PolicyContext, RegisterOutcome};
+use latchkey::recovery::{
+    CompleteOutcome, ConfirmOutcome as TicketConfirmed, Finding, Instruction, KnownLink,
+    LinkedIdentity, Provider, StartOutcome, TicketForm,
+};
+use latchkey::twofactor::{ChangeOutcome, ConfirmOutcome, SecondFactor};
+use latchkey::{
+    Answer, ChallengeId, ClientContext, Host, InMemoryAccounts, Keys, Recovering, SignIn,
+    SignInSettings, SignInStep, SignedIn, Stores, Submitted,
+};
 use latchkey_core::{
     AccountId, Clock, ConsoleMailer, EmailAddress, EncryptionKey, KeyId, MailError, Mailer,
-    ManualClock, Message, Pepper, RecordingMailer,
-};
-use latchkey_credentials::{
-    CheckOutcome, CredentialChecker, CredentialStore, HashSettings, Hasher, PasswordPolicy,
-    PolicyContext, RegisterOutcome,
-};
-use latchkey_otp::{IssueOutcome, MailedCodes, Purpose, VerifyOutcome};
-use latchkey_recovery::{
-    AccountDirectory, AccountOnFile, CompleteOutcome, ConfirmOutcome as TicketConfirmed, Finding,
-    Instruction, KnownLink, LinkedIdentities, LinkedIdentity, Provider, Recovery, RecoverySettings,
-    StartOutcome, TicketForm,
+    ManualClock, Message, Pepper, RecordingMailer, SystemClock,
 };
 use latchkey_store_memory::MemoryStore;
-use latchkey_twofactor::{
-    ConfirmOutcome, SecondFactor, SecretSealer, TwoFactor, TwoFactorSettings,
-};
 use time::{Duration, OffsetDateTime};
 
-pub async fn run() -> ExitCode {
-    match story().await {
+/// How the demo runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Ask a person to type each code (from the printed mail, or from an
+    /// authenticator app after scanning the QR code) instead of reading
+    /// them automatically.
+    #[arg(long)]
+    interactive: bool,
+}
+
+pub async fn run(args: DemoArgs) -> ExitCode {
+    match story(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("latchkey demo failed: {e}");
@@ -41,36 +49,103 @@ pub async fn run() -> ExitCode {
     }
 }
 
+type DemoResult<T> = Result<T, Box<dyn std::error::Error>>;
+
 fn step(n: u32, title: &str) {
     out!("\n== {n}. {title}");
 }
 
-async fn story() -> Result<(), Box<dyn std::error::Error>> {
-    out!("latchkey demo: sign-in verification the way npm does it.");
-    out!(
-        "Store: in memory. Password hashing: Argon2id, {:?}.",
-        HashSettings::DEFAULT
-    );
+/// The clock and the person at the keyboard: scripted or real.
+struct Stage {
+    interactive: bool,
+    manual: Option<Arc<ManualClock>>,
+    clock: Arc<dyn Clock>,
+    mailbox: Arc<TerminalMailbox>,
+    lines: Mutex<std::io::Lines<std::io::StdinLock<'static>>>,
+}
 
+impl Stage {
+    fn new(interactive: bool, mailbox: Arc<TerminalMailbox>) -> Self {
+        let (manual, clock): (Option<Arc<ManualClock>>, Arc<dyn Clock>) = if interactive {
+            (None, Arc::new(SystemClock))
+        } else {
+            let manual = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+            (Some(manual.clone()), manual)
+        };
+        Self {
+            interactive,
+            manual,
+            clock,
+            mailbox,
+            lines: Mutex::new(std::io::stdin().lock().lines()),
+        }
+    }
+
+    /// Moves the scripted clock on (a person's clock moves by itself).
+    fn wait(&self, by: Duration) {
+        if let Some(manual) = &self.manual {
+            manual.advance(by);
+        }
+    }
+
+    fn ask(&self, prompt: &str) -> DemoResult<String> {
+        out!("  {prompt}");
+        let mut lines = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        match lines.next() {
+            Some(line) => Ok(line?.trim().to_owned()),
+            None => Err("standard input ended; nothing to type".into()),
+        }
+    }
+
+    /// The code Jane types from the last mail.
+    fn code_from_mail(&self) -> DemoResult<String> {
+        if self.interactive {
+            return self.ask("Type the code from the mail above:");
+        }
+        let code = self.mailbox.last_code().ok_or("no code arrived")?;
+        out!("  Jane types {code}");
+        Ok(code)
+    }
+}
+
+async fn story(args: DemoArgs) -> DemoResult<()> {
+    out!("latchkey demo: sign-in verification the way npm does it.");
+    out!("Store: in memory. Mail: printed here as it would arrive.");
+    if args.interactive {
+        out!("Interactive: you type the codes.");
+    }
+    let mailbox = Arc::new(TerminalMailbox::default());
+    let stage = Stage::new(args.interactive, mailbox.clone());
     let store = Arc::new(MemoryStore::new());
-    let hasher = Hasher::new(HashSettings::DEFAULT);
-    let checker = CredentialChecker::new(store.clone(), hasher.clone())?;
-    let policy = PasswordPolicy::new().with_service_name("npm");
+    let accounts = Arc::new(InMemoryAccounts::new());
+    let flow = SignIn::new(
+        Stores::all(store.clone()),
+        Host::new(mailbox.clone(), stage.clock.clone(), accounts.clone()),
+        Keys::new(
+            Pepper::generate()?,
+            EncryptionKey::generate(KeyId::new("demo-key")?)?,
+        ),
+        settings(args.interactive)?,
+    )?;
     let login = "jane";
-    let account = AccountId::new("account-1")?;
+    let jane = AccountId::new("account-1")?;
+    let address = EmailAddress::parse("jane@example.com")?;
+    accounts.add(login, &jane, address.clone());
+    accounts.link(
+        &jane,
+        KnownLink {
+            provider: Provider::GitHub,
+            user_id: "583231".to_owned(),
+            linked_at: stage.clock.now() - Duration::days(700),
+        },
+    );
 
     step(
-        1,
-        "Jane picks a password; the policy refuses weak ones and says why",
+        0,
+        "Jane signs up; the policy refuses weak passwords and says why",
     );
-    for attempt in [
-        "password",
-        "jane-rocks-2026",
-        "aaaaaaaaaa",
-        "12345678",
-        "npm-login!",
-        "short",
-    ] {
+    let policy = PasswordPolicy::new().with_service_name("npm");
+    for attempt in ["password", "jane-rocks-2026", "aaaaaaaaaa", "short"] {
         let outcome = policy.check(
             attempt,
             PolicyContext {
@@ -81,178 +156,181 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         out!("  {attempt:<20} refused: {}", reasons.join("; "));
     }
     let password = "violet umbrella sky";
-    out!("  {password:<20} accepted");
+    let registered = flow
+        .checker()
+        .register(login, &jane, password, &policy)
+        .await?;
+    if registered != RegisterOutcome::Registered {
+        return Err(format!("registration failed: {registered:?}").into());
+    }
+    let phc = flow
+        .checker()
+        .find(login)
+        .await?
+        .ok_or("registered login not found")?
+        .phc;
+    out!("  {password:<20} accepted; stored as {phc}");
+
+    step(1, "Jane signs in with her login and password");
+    let laptop = ClientContext::new().with_client("203.0.113.7");
+    let hasher = flow.checker().hasher().clone();
+    for (who, pw) in [(login, "violet umbrella SKY"), ("nobody", password)] {
+        let (runs, started) = (hasher.runs(), Instant::now());
+        let answer = flow.start(who, pw, &laptop).await?;
+        out!(
+            "  login {who:<7} password {pw:<20} -> {answer:?} ({} Argon2 run, {} ms)",
+            hasher.runs() - runs,
+            started.elapsed().as_millis()
+        );
+    }
+    out!("  (one answer, and one hash, for a wrong password and an unknown login)");
 
     step(
         2,
-        "The accepted password is hashed and stored (a PHC string)",
+        "The right password on a new device: a code is mailed to Jane",
     );
-    let outcome = checker.register(login, &account, password, &policy).await?;
-    assert_eq!(outcome, RegisterOutcome::Registered);
-    let stored = store
-        .find_by_login(login)
-        .await?
-        .ok_or("registered login not found")?;
-    out!("  stored: {}", stored.phc);
+    let (challenge, masked_address) =
+        start_for_mailed_code(&flow, &stage, login, password, &laptop).await?;
+    out!("  the form says: we sent a one-time password to {masked_address}");
 
-    step(
-        3,
-        "Sign-ins: one answer for a wrong password and an unknown login",
+    step(3, "Jane types the digits and is signed in");
+    let wrong = "000000";
+    out!(
+        "  typed {wrong}: {:?}",
+        flow.submit(&challenge, Answer::MailedCode(wrong), &laptop)
+            .await?
     );
-    for (who, pw) in [
-        (login, password),
-        (login, "violet umbrella SKY"),
-        ("nobody", password),
-    ] {
-        let runs = hasher.runs();
-        let started = Instant::now();
-        let outcome = checker.check(who, pw).await?;
-        let took = started.elapsed();
-        let answer = match outcome {
-            CheckOutcome::Verified { account, .. } => format!("verified as {account}"),
-            CheckOutcome::Denied => "denied: wrong login or password".to_owned(),
-        };
-        out!(
-            "  login {who:<7} password {pw:<20} -> {answer:<32} ({} Argon2 run, {} ms)",
-            hasher.runs() - runs,
-            took.as_millis()
-        );
+    let done = answer_mailed_code(&flow, &stage, &challenge, &laptop).await?;
+    out!(
+        "  signed in as {} by {:?}; the laptop keeps a device token, so next time no code is needed",
+        done.account,
+        done.method
+    );
+    let laptop = laptop.with_device_token(done.device_token.ok_or("no device token")?);
+    match flow.start(login, password, &laptop).await? {
+        SignInStep::SignedIn(again) => out!(
+            "  signing in again on the laptop: signed in by {:?}, no mail",
+            again.method
+        ),
+        other => return Err(format!("the laptop should be recognized: {other:?}").into()),
     }
 
     step(
         4,
-        "Settings are raised; the next sign-in upgrades the stored hash",
+        "Jane enables 2FA with an authenticator app (it replaces the mailed code)",
     );
-    let stronger = HashSettings::new(HashSettings::DEFAULT.memory_kib(), 3, 1)?;
-    let upgraded = CredentialChecker::new(store.clone(), Hasher::new(stronger))?;
-    if let CheckOutcome::Verified { rehashed, .. } = upgraded.check(login, password).await? {
-        out!("  verified; rehashed to {stronger:?}: {rehashed}");
-    }
-    let stored = store.find_by_login(login).await?.ok_or("login vanished")?;
-    out!("  stored: {}", stored.phc);
-
-    step(
-        5,
-        "Login verification: a one-time password is mailed to Jane",
-    );
-    let mailbox = Arc::new(TerminalMailbox::default());
-    // The demo's own clock, so it can skip ahead to the next TOTP step.
-    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
-    let pepper = Pepper::generate()?;
-    let codes = MailedCodes::new(
-        store.clone(),
-        mailbox.clone(),
-        clock.clone(),
-        pepper.clone(),
-    );
-    let address = EmailAddress::parse("jane@example.com")?;
-    if let IssueOutcome::Sent { masked_address, .. } =
-        codes.issue(&account, &address, &Purpose::SIGN_IN).await?
-    {
-        out!("  (the sign-in form says: we sent a code to {masked_address})");
-    }
-    let code = mailbox.last_code().ok_or("no code arrived")?;
-
-    step(6, "Jane types the digits");
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    out!(
-        "  typed {wrong}: {:?}",
-        codes.verify(&account, &Purpose::SIGN_IN, wrong).await?
-    );
-    let outcome = codes.verify(&account, &Purpose::SIGN_IN, &code).await?;
-    out!("  typed {code}: {outcome:?}");
-    if outcome == VerifyOutcome::Verified {
-        out!("  signed in.");
-    }
-    out!(
-        "  typed {code} again: {:?} (codes work once)",
-        codes.verify(&account, &Purpose::SIGN_IN, &code).await?
-    );
-
-    step(
-        7,
-        "Jane enables 2FA with an authenticator app instead of mailed codes",
-    );
-    let two_factor = TwoFactor::new(
-        store.clone(),
-        mailbox.clone(),
-        clock.clone(),
-        SecretSealer::new(EncryptionKey::generate(KeyId::new("demo-key")?)?),
-        &pepper,
-        TwoFactorSettings::new("npm"),
-    );
-    let enrolment = two_factor
-        .begin_enrolment(&account, address.as_str())
+    let enrolment = flow
+        .two_factor()
+        .begin_enrolment(&jane, address.as_str())
         .await?;
     out!("  scan this in the app: {}", enrolment.uri);
     out!("{}", enrolment.uri.qr_terminal());
     let app = enrolment.uri.totp()?;
-    let first = app.code_at(clock.now())?;
-    out!("  the app shows {first}; Jane types it to confirm");
-    let ConfirmOutcome::Enabled { recovery_codes } = two_factor
-        .confirm_enrolment(&account, &address, &first)
-        .await?
-    else {
-        return Err("enrolment was not confirmed".into());
+    let recovery_codes = loop {
+        let first = if stage.interactive {
+            stage.ask("Scan the QR code with your app and type the code it shows:")?
+        } else {
+            let first = app.code_at(stage.clock.now())?.to_string();
+            out!("  the app shows {first}; Jane types it to confirm");
+            first
+        };
+        match flow.confirm_two_factor(&jane, &first).await? {
+            ConfirmOutcome::Enabled { recovery_codes } => break recovery_codes,
+            ConfirmOutcome::WrongCode if stage.interactive => out!("  wrong code; try again"),
+            other => return Err(format!("enrolment was not confirmed: {other:?}").into()),
+        }
     };
     out!("  2FA is on. Recovery codes (shown once; only digests are stored):");
     for code in recovery_codes.iter() {
         out!("    {code}");
     }
 
-    step(8, "Signing in with a code from the app (30 seconds later)");
-    clock.advance(Duration::seconds(30));
-    let code = app.code_at(clock.now())?;
+    step(5, "Signing in with a code from the app");
+    stage.wait(Duration::seconds(30));
+    let phone = ClientContext::new().with_client("198.51.100.20");
+    let challenge = second_factor_challenge(&flow, login, password, &phone).await?;
+    let code = loop {
+        let code = if stage.interactive {
+            stage.ask(
+                "Type the next code your app shows (each code works once: wait for it to change):",
+            )?
+        } else {
+            let code = app.code_at(stage.clock.now())?.to_string();
+            out!("  Jane types {code} from the app");
+            code
+        };
+        match flow.submit(&challenge, Answer::Totp(&code), &phone).await? {
+            Submitted::SignedIn(done) => {
+                out!("  signed in by {:?}", done.method);
+                break code;
+            }
+            Submitted::Wrong { attempts_left } if stage.interactive && attempts_left > 0 => {
+                out!("  wrong code ({attempts_left} attempts left); try again");
+            }
+            other => return Err(format!("the app's code was refused: {other:?}").into()),
+        }
+    };
+    let challenge = second_factor_challenge(&flow, login, password, &phone).await?;
     out!(
-        "  typed {code}: {:?}",
-        two_factor
-            .verify(&account, &address, SecondFactor::Totp(&code))
-            .await?
-    );
-    out!(
-        "  typed {code} again: {:?} (a code works once; Jane is told)",
-        two_factor
-            .verify(&account, &address, SecondFactor::Totp(&code))
-            .await?
+        "  the same code again: {:?} (a code works once; Jane is told)",
+        flow.submit(&challenge, Answer::Totp(&code), &phone).await?
     );
 
-    step(9, "Phone lost: signing in with a recovery code");
+    step(6, "Phone lost: signing in with a recovery code");
     let recovery = recovery_codes
         .iter()
         .next()
         .ok_or("no recovery codes")?
         .to_owned();
+    let recovery = if stage.interactive {
+        stage.ask("Type one of the recovery codes above:")?
+    } else {
+        out!("  Jane types {recovery}");
+        recovery
+    };
+    let done = match flow
+        .submit(&challenge, Answer::RecoveryCode(&recovery), &phone)
+        .await?
+    {
+        Submitted::SignedIn(done) => done,
+        other => return Err(format!("the recovery code was refused: {other:?}").into()),
+    };
     out!(
-        "  typed {recovery}: {:?}",
-        two_factor
-            .verify(&account, &address, SecondFactor::RecoveryCode(&recovery))
-            .await?
+        "  signed in by {:?}; {} recovery codes left",
+        done.method,
+        done.recovery_codes_left.unwrap_or_default()
+    );
+    let off = flow
+        .disable_two_factor(
+            &jane,
+            SecondFactor::RecoveryCode(&next_recovery_code(&recovery_codes, &recovery)),
+        )
+        .await?;
+    out!(
+        "  with no phone, Jane turns 2FA off with another recovery code: {}",
+        match off {
+            ChangeOutcome::Done(()) => "done".to_owned(),
+            ChangeOutcome::Refused(why) => format!("refused ({why:?})"),
+        }
     );
 
     step(
-        10,
-        "Jane cannot reach her mailbox: \"Try recovering your account\"",
+        7,
+        "Jane can no longer read jane@example.com: \"Try recovering your account\"",
     );
-    clock.advance(Duration::minutes(5));
-    let _ = codes.issue(&account, &address, &Purpose::SIGN_IN).await?;
-    out!("  (that code went to jane@example.com, which Jane can no longer read)");
-    out!("  \"Start Account Recovery\" -> \"Open a Support Ticket\":");
+    stage.wait(Duration::minutes(5));
+    let library = ClientContext::new().with_client("192.0.2.55");
+    let (challenge, _) = start_for_mailed_code(&flow, &stage, login, password, &library).await?;
+    out!("  (that code went to jane@example.com, which Jane cannot read)");
+    out!("  On the login-verification form: \"Try recovering your account\"");
+    out!("  -> \"Start Account Recovery\" -> \"Open a Support Ticket\"");
+
+    step(
+        8,
+        "A \"Reset my email\" ticket, with her linked GitHub account as evidence",
+    );
     out!(
-        "    Email: jane@new.example   How can we help? Reset my email   Connect to GitHub: octocat"
-    );
-    let recovery = Recovery::new(
-        store.clone(),
-        codes.clone(),
-        mailbox.clone(),
-        clock.clone(),
-        Arc::new(DemoAccounts {
-            address: address.clone(),
-        }),
-        Arc::new(DemoLinks {
-            since: clock.now() - Duration::days(700),
-        }),
-        &pepper,
-        RecoverySettings::default(),
+        "  Email: jane@new.example   How can we help? Reset my email   Connect to GitHub: octocat"
     );
     let form = TicketForm {
         login: login.to_owned(),
@@ -263,32 +341,26 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
             provider: Provider::GitHub,
             user_id: "583231".to_owned(),
             handle: "octocat".to_owned(),
-            verified_at: clock.now(),
+            verified_at: stage.clock.now(),
         }],
     };
-    let StartOutcome::CodeSent {
+    let Recovering::Started(StartOutcome::CodeSent {
         draft,
         masked_contact,
-    } = recovery.start(&form).await?
+    }) = flow.recover(&challenge, &form).await?
     else {
         return Err("the ticket form was refused".into());
     };
-    out!("  (the form says: we sent a code to {masked_contact})");
-
-    step(
-        11,
-        "Jane proves the new address with its code; the ticket is queued",
-    );
-    let code = mailbox.last_code().ok_or("no code arrived")?;
-    let TicketConfirmed::Submitted { reference } = recovery.confirm(&draft, &code).await? else {
+    out!("  the form says: we sent a code to {masked_contact} to prove the address");
+    let code = stage.code_from_mail()?;
+    let TicketConfirmed::Submitted { reference } = flow.confirm_recovery(&draft, &code).await?
+    else {
         return Err("the contact code was refused".into());
     };
     out!("  \"Submit Support Ticket\" -> ticket {reference}");
 
-    step(
-        12,
-        "Support reviews the evidence, approves, and the address changes",
-    );
+    step(9, "Support approves the ticket and the address changes");
+    let recovery = flow.recovery();
     let ticket = recovery
         .ticket(&reference)
         .await?
@@ -329,7 +401,8 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         ..
     } = &instruction
     {
-        let voided = latchkey_otp::OtpStore::void_all(&*store, account).await?;
+        accounts.set_address(account, new_address.clone());
+        let voided = latchkey::otp::OtpStore::void_all(&*store, account).await?;
         out!(
             "  the host sets {account}'s address to {new_address}, voids {voided} outstanding codes, ends sessions"
         );
@@ -345,43 +418,111 @@ async fn story() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     out!("  audit trail: {}", audit.join(" -> "));
 
-    out!("\nNext in latchkey: the sign-in flow joining it all, SQL storage and SMTP.");
+    step(
+        10,
+        "Jane signs in again: the code now goes to her new address",
+    );
+    stage.wait(Duration::minutes(2));
+    let (challenge, masked_address) =
+        start_for_mailed_code(&flow, &stage, login, password, &library).await?;
+    out!("  the form says: we sent a one-time password to {masked_address}");
+    let done = answer_mailed_code(&flow, &stage, &challenge, &library).await?;
+    out!(
+        "  signed in as {} by {:?}. The end.",
+        done.account,
+        done.method
+    );
     Ok(())
 }
 
-/// The demo's one account, as the host's directory would answer.
-#[derive(Debug)]
-struct DemoAccounts {
-    address: EmailAddress,
+/// The defaults, but in interactive mode (a real clock) a 5-second resend
+/// cooldown instead of 60, so a person is not kept waiting between steps.
+fn settings(interactive: bool) -> DemoResult<SignInSettings> {
+    let mut settings = SignInSettings::new("npm");
+    if interactive {
+        settings.mailed_codes = settings.mailed_codes.with_cooldown(Duration::seconds(5))?;
+    }
+    Ok(settings)
 }
 
-#[async_trait]
-impl AccountDirectory for DemoAccounts {
-    async fn find(&self, login: &str) -> Result<Option<AccountOnFile>, latchkey_core::StoreError> {
-        Ok((login == "jane").then(|| AccountOnFile {
-            id: AccountId::new("account-1").unwrap_or_else(|_| unreachable!()),
-            address: self.address.clone(),
-        }))
+/// Signs in where a mailed code is expected. On a real clock a sign-in
+/// within the resend cooldown is throttled: wait it out and try again.
+async fn start_for_mailed_code(
+    flow: &SignIn,
+    stage: &Stage,
+    login: &str,
+    password: &str,
+    client: &ClientContext,
+) -> DemoResult<(ChallengeId, String)> {
+    loop {
+        match flow.start(login, password, client).await? {
+            SignInStep::MailedCodeSent {
+                challenge,
+                masked_address,
+                ..
+            } => return Ok((challenge, masked_address)),
+            SignInStep::Throttled { retry_at: Some(at) } if stage.interactive => {
+                let wait = (at - stage.clock.now()).max(Duration::ZERO);
+                out!(
+                    "  (a code was mailed moments ago: waiting {} s to send another)",
+                    wait.whole_seconds() + 1
+                );
+                tokio::time::sleep(std::time::Duration::from_secs(
+                    wait.whole_seconds().unsigned_abs() + 1,
+                ))
+                .await;
+            }
+            other => {
+                return Err(format!("a new device should get a mailed code, got {other:?}").into());
+            }
+        }
     }
 }
 
-/// Jane linked her GitHub account long ago.
-#[derive(Debug)]
-struct DemoLinks {
-    since: OffsetDateTime,
+/// The recovery code after `used` in the list (the demo's second one).
+fn next_recovery_code(codes: &latchkey::twofactor::RecoveryCodes, used: &str) -> String {
+    codes
+        .iter()
+        .find(|c| *c != used)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
-#[async_trait]
-impl LinkedIdentities for DemoLinks {
-    async fn linked(
-        &self,
-        _account: &AccountId,
-    ) -> Result<Vec<KnownLink>, latchkey_core::StoreError> {
-        Ok(vec![KnownLink {
-            provider: Provider::GitHub,
-            user_id: "583231".to_owned(),
-            linked_at: self.since,
-        }])
+async fn second_factor_challenge(
+    flow: &SignIn,
+    login: &str,
+    password: &str,
+    client: &ClientContext,
+) -> DemoResult<ChallengeId> {
+    match flow.start(login, password, client).await? {
+        SignInStep::SecondFactorRequired { challenge, .. } => {
+            out!("  password accepted; the form asks for a code from the app (or a recovery code)");
+            Ok(challenge)
+        }
+        other => Err(format!("expected a second-factor challenge, got {other:?}").into()),
+    }
+}
+
+/// Reads the mailed code (from the mail, or from the person) until the
+/// challenge signs in.
+async fn answer_mailed_code(
+    flow: &SignIn,
+    stage: &Stage,
+    challenge: &ChallengeId,
+    client: &ClientContext,
+) -> DemoResult<SignedIn> {
+    loop {
+        let code = stage.code_from_mail()?;
+        match flow
+            .submit(challenge, Answer::MailedCode(&code), client)
+            .await?
+        {
+            Submitted::SignedIn(done) => return Ok(done),
+            Submitted::Wrong { attempts_left } if stage.interactive && attempts_left > 0 => {
+                out!("  wrong code ({attempts_left} attempts left); try again");
+            }
+            other => return Err(format!("the mailed code was refused: {other:?}").into()),
+        }
     }
 }
 

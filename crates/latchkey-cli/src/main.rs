@@ -8,7 +8,7 @@
 //! latchkey totp verify --secret BASE32 --code CODE [--time UNIX_SECONDS] [--window N]
 //! latchkey totp new --issuer I --account A [--qr]
 //! latchkey hotp code --secret BASE32 --counter N [--algorithm A] [--digits N]
-//! latchkey demo
+//! latchkey demo [--interactive]
 //! ```
 //!
 //! Passwords are read from standard input, one line; only the trailing
@@ -64,8 +64,9 @@ enum Command {
     /// HOTP codes (RFC 4226).
     #[command(subcommand)]
     Hotp(otp::HotpCommand),
-    /// Walk through what latchkey does, on embedded defaults.
-    Demo,
+    /// Walk through the whole sign-in story on embedded defaults: a mailed
+    /// code, 2FA, a recovery code, and account recovery with a ticket.
+    Demo(demo::DemoArgs),
 }
 
 /// Exit code for a usage or input error (a malformed hash or secret).
@@ -86,6 +87,6 @@ async fn main() -> ExitCode {
         Command::Password(command) => finish(password::execute(command)),
         Command::Totp(command) => otp::run_totp(command),
         Command::Hotp(command) => otp::run_hotp(command),
-        Command::Demo => demo::run().await,
+        Command::Demo(args) => demo::run(args).await,
     }
 }
