@@ -1,0 +1,243 @@
+//! Every latchkey store trait on SQLite and PostgreSQL, through sqlx.
+//!
+//! [`SqliteStore`] (feature `sqlite`) and [`PostgresStore`] (feature
+//! `postgres`) each implement
+//! [`CredentialStore`](latchkey_credentials::CredentialStore),
+//! [`OtpStore`](latchkey_otp::OtpStore),
+//! [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore),
+//! [`TicketStore`](latchkey_recovery::TicketStore),
+//! [`ChallengeStore`](latchkey::ChallengeStore) and
+//! [`ThrottleStore`](latchkey::ThrottleStore), so several service instances
+//! can share one database.
+//!
+//! Every security decision is one SQL statement or one transaction:
+//! consuming a code is a conditional `DELETE`, counting a failure a
+//! conditional `UPDATE ... SET n = n + 1 WHERE n < max`, advancing a TOTP
+//! step an `UPDATE ... WHERE last_used_step < $step`, a ticket transition a
+//! compare-and-set on its version. Where the decision needs Rust (the
+//! backoff of second-factor attempts, the hourly cap of mailed codes) it
+//! runs inside a transaction that first locks what it decides on: `BEGIN
+//! IMMEDIATE` on SQLite (one writer at a time), `SELECT ... FOR UPDATE` on
+//! a row on PostgreSQL.
+//!
+//! Secrets are stored as they come: password hashes as PHC strings, codes
+//! as keyed digests, TOTP secrets sealed. Times are stored as unix
+//! nanoseconds (`BIGINT`), so the range is the years 1677 to 2262.
+//!
+//! The schema comes with the crate as migrations; run them with
+//! [`SqliteStore::migrate`] / [`PostgresStore::migrate`] or the
+//! `latchkey migrate --database-url URL` command.
+//!
+//! ```
+//! # #[cfg(feature = "sqlite")] {
+//! use latchkey_core::AccountId;
+//! use latchkey_credentials::CredentialStore;
+//! use latchkey_store_sqlx::SqliteStore;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let store = SqliteStore::connect("sqlite::memory:").await?;
+//! store.migrate().await?;
+//! let id = AccountId::new("7")?;
+//! assert!(store.create("jane", &id, "$argon2id$v=19$...").await?);
+//! let found = store.find_by_login("jane").await?.expect("created");
+//! assert_eq!(found.account, id);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::borrow::Cow;
+use std::fmt;
+
+use latchkey_core::{AccountId, StoreError};
+use time::OffsetDateTime;
+
+mod codec;
+mod stores;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+pub use sqlx;
+
+/// What a [`migrate`](SqliteStore::migrate) run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// The migrations this run applied, as (version, description), oldest
+    /// first.
+    pub applied: Vec<(i64, String)>,
+    /// How many of the crate's migrations were already in the database.
+    pub already_applied: usize,
+}
+
+impl fmt::Display for MigrationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.applied.is_empty() {
+            return write!(
+                f,
+                "up to date ({} migration{} already applied)",
+                self.already_applied,
+                if self.already_applied == 1 { "" } else { "s" }
+            );
+        }
+        for (i, (version, description)) in self.applied.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "applied {version:04} {description}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One embedded migration: version, description, SQL.
+type Embedded = (i64, &'static str, &'static str);
+
+/// The crate's migrations for one backend, as an sqlx migration source
+/// (so sqlx's `_sqlx_migrations` bookkeeping and checksums apply) without
+/// sqlx's proc macros.
+#[derive(Debug)]
+struct EmbeddedMigrations(&'static [Embedded]);
+
+impl<'s> sqlx::migrate::MigrationSource<'s> for EmbeddedMigrations {
+    fn resolve(
+        self,
+    ) -> BoxFuture<'s, Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>> {
+        let migrations = self
+            .0
+            .iter()
+            .map(|(version, description, sql)| {
+                sqlx::migrate::Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    sqlx::migrate::MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(migrations)))
+    }
+}
+
+/// The boxed future sqlx's `MigrationSource` returns.
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Runs `migrations` on one connection under the backend's migration lock
+/// and reports what was new.
+async fn run_migrations<DB>(
+    pool: &sqlx::Pool<DB>,
+    migrations: &'static [Embedded],
+) -> Result<MigrationReport, StoreError>
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    use sqlx::migrate::{Migrate, Migrator};
+
+    let mut migrator = Migrator::new(EmbeddedMigrations(migrations))
+        .await
+        .map_err(StoreError::unavailable)?;
+    // We hold the lock ourselves, around the listing too.
+    migrator.set_locking(false);
+    let mut conn = pool.acquire().await.map_err(StoreError::unavailable)?;
+    conn.lock().await.map_err(StoreError::unavailable)?;
+    let result = async {
+        conn.ensure_migrations_table().await?;
+        let before = conn.list_applied_migrations().await?;
+        migrator.run_direct(&mut *conn).await?;
+        Ok::<_, sqlx::migrate::MigrateError>(before)
+    }
+    .await;
+    let unlocked = conn.unlock().await;
+    let before = result.map_err(StoreError::unavailable)?;
+    unlocked.map_err(StoreError::unavailable)?;
+    let mut report = MigrationReport::default();
+    for m in migrator.iter() {
+        if before.iter().any(|a| a.version == m.version) {
+            report.already_applied += 1;
+        } else {
+            report.applied.push((m.version, m.description.to_string()));
+        }
+    }
+    Ok(report)
+}
+
+/// A value latchkey handed over that the schema cannot hold (a time
+/// outside 1677–2262, a number above `i64::MAX`).
+#[derive(Debug)]
+struct OutOfRange(&'static str);
+
+impl fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is outside the range the database stores", self.0)
+    }
+}
+
+impl std::error::Error for OutOfRange {}
+
+/// A database error, with its source kept.
+fn unavailable(e: sqlx::Error) -> StoreError {
+    StoreError::unavailable(e)
+}
+
+/// A time as stored: unix nanoseconds.
+fn nanos(t: OffsetDateTime) -> Result<i64, StoreError> {
+    i64::try_from(t.unix_timestamp_nanos())
+        .map_err(|_| StoreError::unavailable(OutOfRange("a time")))
+}
+
+/// `t - d` as stored, or `None` when it lies before anything storable
+/// (so "at or before the cutoff" matches nothing).
+fn cutoff(t: OffsetDateTime, d: time::Duration) -> Option<i64> {
+    t.checked_sub(d)
+        .and_then(|c| i64::try_from(c.unix_timestamp_nanos()).ok())
+}
+
+/// A stored time back.
+fn time_of(n: i64, what: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(n))
+        .map_err(|_| StoreError::corrupt(format!("{what}: time out of range")))
+}
+
+/// A stored account id back.
+fn account_of(s: String) -> Result<AccountId, StoreError> {
+    AccountId::new(s).map_err(|_| StoreError::corrupt("account id"))
+}
+
+/// A `u64` as stored (`BIGINT`).
+fn int_of_u64(v: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::unavailable(OutOfRange(what)))
+}
+
+/// A stored `BIGINT` as a narrower or unsigned integer.
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T, StoreError> {
+    T::try_from(v).map_err(|_| StoreError::corrupt(format!("{what}: {v} out of range")))
+}
+
+/// A stored byte string as a fixed-size array.
+fn array_of<const N: usize>(v: Vec<u8>, what: &str) -> Result<[u8; N], StoreError> {
+    <[u8; N]>::try_from(v)
+        .map_err(|v| StoreError::corrupt(format!("{what}: {} bytes, expected {N}", v.len())))
+}
+
+/// A column of a row, typed; a missing column or a type mismatch is a
+/// corrupt record, never a panic.
+fn get<'r, R, T>(row: &'r R, column: &str) -> Result<T, StoreError>
+where
+    R: sqlx::Row,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    row.try_get(column).map_err(|e| StoreError::Corrupt {
+        what: format!("column {column}"),
+        source: Some(Box::new(e)),
+    })
+}
