@@ -1,6 +1,6 @@
 //! Real peers for interop tests: reference implementations that the tests
 //! run as separate programs (`oathtool`, pyotp, argon2-cffi, the `argon2`
-//! CLI).
+//! CLI, the aiosmtpd SMTP server).
 //!
 //! A peer is optional on a developer's machine: when it is missing, the
 //! test prints a `SKIPPED: <peer> not installed (<how to install>)` line to
@@ -157,6 +157,11 @@ pub static OATHTOOL: Peer = Peer::new("oathtool", "apt-get install oathtool", ||
 /// pyotp, in [`python()`].
 pub static PYOTP: Peer = Peer::new("pyotp", "pip install pyotp", || {
     python_imports("pyotp, hashlib")
+});
+
+/// aiosmtpd, a real SMTP server, in [`python()`].
+pub static AIOSMTPD: Peer = Peer::new("aiosmtpd", "pip install aiosmtpd", || {
+    python_imports("aiosmtpd.controller, aiosmtpd.smtp, email.policy")
 });
 
 /// Runs `oathtool ARGS -` with the base32 key on stdin (never in argv).
