@@ -9,6 +9,7 @@
 //! latchkey totp new --issuer I --account A [--qr]
 //! latchkey hotp code --secret BASE32 --counter N [--algorithm A] [--digits N]
 //! latchkey demo [--interactive]
+//! latchkey migrate --database-url URL
 //! ```
 //!
 //! Passwords are read from standard input, one line; only the trailing
@@ -27,6 +28,7 @@ macro_rules! out {
 }
 
 mod demo;
+mod migrate;
 mod otp;
 mod password;
 
@@ -67,6 +69,8 @@ enum Command {
     /// Walk through the whole sign-in story on embedded defaults: a mailed
     /// code, 2FA, a recovery code, and account recovery with a ticket.
     Demo(demo::DemoArgs),
+    /// Create or update latchkey's tables in a SQLite or PostgreSQL database.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Exit code for a usage or input error (a malformed hash or secret).
@@ -88,5 +92,6 @@ async fn main() -> ExitCode {
         Command::Totp(command) => otp::run_totp(command),
         Command::Hotp(command) => otp::run_hotp(command),
         Command::Demo(args) => demo::run(args).await,
+        Command::Migrate(args) => finish(migrate::run(args).await),
     }
 }
