@@ -5,6 +5,10 @@
 //! Scripted by default (the demo reads the codes out of the mails and
 //! moves its own clock); `--interactive` asks a person to type each code,
 //! and to scan the QR code with a real authenticator app.
+//!
+//! Storage is a SQLite file (created on the first run, its path printed),
+//! or any `--database-url`; mail goes to the terminal, or over SMTP with
+//! `--smtp-host`.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -26,8 +30,13 @@ use latchkey_core::{
     AccountId, Clock, ConsoleMailer, EmailAddress, EncryptionKey, KeyId, MailError, Mailer,
     ManualClock, Message, Pepper, RecordingMailer, SystemClock,
 };
+use latchkey_mail_smtp::{Security, SmtpMailer, SmtpSettings};
 use latchkey_store_memory::MemoryStore;
+use latchkey_store_sqlx::{PostgresStore, SqliteStore};
 use time::{Duration, OffsetDateTime};
+
+/// The default database: a SQLite file in the current directory.
+pub const DEFAULT_DATABASE: &str = "latchkey-demo.sqlite3";
 
 /// How the demo runs.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,6 +46,44 @@ pub struct DemoArgs {
     /// them automatically.
     #[arg(long)]
     interactive: bool,
+    /// Where latchkey keeps its state: `sqlite://FILE` (created if
+    /// missing), `postgres://user@host/db`, or `memory`. Default: the
+    /// SQLite file latchkey-demo.sqlite3 in the current directory.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Send mail over SMTP to this server instead of printing it.
+    #[arg(long, value_name = "HOST")]
+    smtp_host: Option<String>,
+    /// The SMTP port (default: 587 for starttls, 465 for tls, 25 for plain).
+    #[arg(long, value_name = "PORT", requires = "smtp_host")]
+    smtp_port: Option<u16>,
+    /// How the SMTP connection is protected. `plain` is for a relay on
+    /// this machine only.
+    #[arg(long, value_enum, default_value = "starttls", requires = "smtp_host")]
+    smtp_security: SmtpSecurity,
+    /// The sender address of the demo's mail.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "latchkey-demo@localhost",
+        requires = "smtp_host"
+    )]
+    smtp_from: String,
+    /// SMTP user name; the password is read from the environment variable
+    /// LATCHKEY_SMTP_PASSWORD (never from the command line).
+    #[arg(long, value_name = "USER", requires = "smtp_host")]
+    smtp_username: Option<String>,
+}
+
+/// `--smtp-security`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SmtpSecurity {
+    /// STARTTLS, required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: a local relay only.
+    Plain,
 }
 
 pub async fn run(args: DemoArgs) -> ExitCode {
@@ -108,28 +155,143 @@ impl Stage {
     }
 }
 
+/// Opens (and migrates) the demo's store; says where it is.
+async fn open_store(url: Option<&str>) -> DemoResult<(Stores, String)> {
+    let url = url.map_or_else(|| format!("sqlite://{DEFAULT_DATABASE}"), str::to_owned);
+    if url == "memory" {
+        return Ok((
+            Stores::all(Arc::new(MemoryStore::new())),
+            "in memory (nothing is kept)".to_owned(),
+        ));
+    }
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let file = path.split('?').next().unwrap_or_default();
+        if file.is_empty() || file == ":memory:" {
+            return Err("a sqlite URL for the demo names a file: sqlite://FILE".into());
+        }
+        let existed = std::path::Path::new(file).exists();
+        let options = SqliteStore::connect_options(&url)?.create_if_missing(true);
+        let pool = latchkey_store_sqlx::sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .map_err(|e| format!("cannot open {file}: {e}"))?;
+        let store = SqliteStore::from_pool(pool);
+        store.migrate().await?;
+        let shown = std::fs::canonicalize(file)
+            .map_or_else(|_| file.to_owned(), |p| p.display().to_string());
+        let state = if existed {
+            "kept from earlier runs"
+        } else {
+            "created now"
+        };
+        return Ok((
+            Stores::all(Arc::new(store)),
+            format!("SQLite file {shown} ({state})"),
+        ));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresStore::connect(&url).await?;
+        store.migrate().await?;
+        return Ok((Stores::all(Arc::new(store)), "PostgreSQL".to_owned()));
+    }
+    Err("--database-url takes sqlite://FILE, postgres://... or memory".into())
+}
+
+/// The mailer: the terminal, or SMTP (keeping a copy so the scripted demo
+/// can read the codes).
+fn open_mailer(args: &DemoArgs) -> DemoResult<(Arc<dyn Mailer>, Arc<TerminalMailbox>, String)> {
+    let Some(host) = &args.smtp_host else {
+        let terminal = Arc::new(TerminalMailbox::default());
+        return Ok((
+            terminal.clone(),
+            terminal,
+            "printed here as it would arrive".to_owned(),
+        ));
+    };
+    let security = match args.smtp_security {
+        SmtpSecurity::Starttls => Security::StartTls,
+        SmtpSecurity::Tls => Security::Tls,
+        SmtpSecurity::Plain => Security::Plain,
+    };
+    let mut settings = SmtpSettings::new(host.clone(), EmailAddress::parse(&args.smtp_from)?)
+        .with_security(security);
+    if let Some(port) = args.smtp_port {
+        settings = settings.with_port(port);
+    }
+    if let Some(user) = &args.smtp_username {
+        let password = std::env::var("LATCHKEY_SMTP_PASSWORD")
+            .map_err(|_| "--smtp-username needs the password in LATCHKEY_SMTP_PASSWORD")?;
+        settings = settings.with_credentials(user.clone(), password);
+    }
+    let port = settings.port();
+    let smtp = SmtpMailer::new(settings)?;
+    let kept = Arc::new(TerminalMailbox::quiet());
+    let tee = Arc::new(Tee {
+        smtp,
+        kept: kept.clone(),
+    });
+    Ok((tee, kept, format!("sent over SMTP to {host}:{port}")))
+}
+
+/// Sends over SMTP, then keeps a copy.
+#[derive(Debug)]
+struct Tee {
+    smtp: SmtpMailer,
+    kept: Arc<TerminalMailbox>,
+}
+
+#[async_trait]
+impl Mailer for Tee {
+    async fn send(&self, message: Message) -> Result<(), MailError> {
+        let to = message.to.clone();
+        let subject = message.subject.clone();
+        self.smtp.send(message.clone()).await?;
+        out!("  [mail to {to} over SMTP: \"{subject}\"]");
+        self.kept.send(message).await
+    }
+}
+
 async fn story(args: DemoArgs) -> DemoResult<()> {
     out!("latchkey demo: sign-in verification the way npm does it.");
-    out!("Store: in memory. Mail: printed here as it would arrive.");
+    let (stores, store_text) = open_store(args.database_url.as_deref()).await?;
+    let (mailer, mailbox, mail_text) = open_mailer(&args)?;
+    out!("Store: {store_text}. Mail: {mail_text}.");
     if args.interactive {
         out!("Interactive: you type the codes.");
     }
-    let mailbox = Arc::new(TerminalMailbox::default());
     let stage = Stage::new(args.interactive, mailbox.clone());
-    let store = Arc::new(MemoryStore::new());
+    let codes_store = stores.codes.clone();
     let accounts = Arc::new(InMemoryAccounts::new());
     let flow = SignIn::new(
-        Stores::all(store.clone()),
-        Host::new(mailbox.clone(), stage.clock.clone(), accounts.clone()),
+        stores,
+        Host::new(mailer, stage.clock.clone(), accounts.clone()),
         Keys::new(
             Pepper::generate()?,
             EncryptionKey::generate(KeyId::new("demo-key")?)?,
         ),
         settings(args.interactive)?,
     )?;
-    let login = "jane";
-    let jane = AccountId::new("account-1")?;
-    let address = EmailAddress::parse("jane@example.com")?;
+    // A database kept from an earlier run already has Jane: this run's
+    // Jane gets a fresh login, account and addresses.
+    let run = if flow.checker().find("jane").await?.is_some() {
+        let mut bytes = [0u8; 3];
+        latchkey_core::random::fill(&mut bytes)?;
+        format!("-{:02x}{:02x}{:02x}", bytes[0], bytes[1], bytes[2])
+    } else {
+        String::new()
+    };
+    let login = format!("jane{run}");
+    let login = login.as_str();
+    let jane = AccountId::new(if run.is_empty() {
+        "account-1".to_owned()
+    } else {
+        format!("account{run}")
+    })?;
+    let address = EmailAddress::parse(&format!("jane{run}@example.com"))?;
+    let new_address = format!("jane{run}@new.example");
     accounts.add(login, &jane, address.clone());
     accounts.link(
         &jane,
@@ -145,7 +307,8 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
         "Jane signs up; the policy refuses weak passwords and says why",
     );
     let policy = PasswordPolicy::new().with_service_name("npm");
-    for attempt in ["password", "jane-rocks-2026", "aaaaaaaaaa", "short"] {
+    let with_name = format!("{login}-rocks-2026");
+    for attempt in ["password", with_name.as_str(), "aaaaaaaaaa", "short"] {
         let outcome = policy.check(
             attempt,
             PolicyContext {
@@ -316,12 +479,12 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
 
     step(
         7,
-        "Jane can no longer read jane@example.com: \"Try recovering your account\"",
+        &format!("Jane can no longer read {address}: \"Try recovering your account\""),
     );
     stage.wait(Duration::minutes(5));
     let library = ClientContext::new().with_client("192.0.2.55");
     let (challenge, _) = start_for_mailed_code(&flow, &stage, login, password, &library).await?;
-    out!("  (that code went to jane@example.com, which Jane cannot read)");
+    out!("  (that code went to {address}, which Jane cannot read)");
     out!("  On the login-verification form: \"Try recovering your account\"");
     out!("  -> \"Start Account Recovery\" -> \"Open a Support Ticket\"");
 
@@ -329,12 +492,10 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
         8,
         "A \"Reset my email\" ticket, with her linked GitHub account as evidence",
     );
-    out!(
-        "  Email: jane@new.example   How can we help? Reset my email   Connect to GitHub: octocat"
-    );
+    out!("  Email: {new_address}   How can we help? Reset my email   Connect to GitHub: octocat");
     let form = TicketForm {
         login: login.to_owned(),
-        contact_email: "jane@new.example".to_owned(),
+        contact_email: new_address.clone(),
         reset_email: true,
         details: String::new(),
         identities: vec![LinkedIdentity {
@@ -402,7 +563,7 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
     } = &instruction
     {
         accounts.set_address(account, new_address.clone());
-        let voided = latchkey::otp::OtpStore::void_all(&*store, account).await?;
+        let voided = codes_store.void_all(account).await?;
         out!(
             "  the host sets {account}'s address to {new_address}, voids {voided} outstanding codes, ends sessions"
         );
@@ -531,9 +692,18 @@ async fn answer_mailed_code(
 #[derive(Debug, Default)]
 struct TerminalMailbox {
     kept: RecordingMailer,
+    quiet: bool,
 }
 
 impl TerminalMailbox {
+    /// Keeps mail without printing it (it went out over SMTP).
+    fn quiet() -> Self {
+        Self {
+            kept: RecordingMailer::new(),
+            quiet: true,
+        }
+    }
+
     fn last_code(&self) -> Option<String> {
         let mail = self.kept.last()?;
         let first_line = mail.text.lines().next()?;
@@ -544,6 +714,9 @@ impl TerminalMailbox {
 #[async_trait]
 impl Mailer for TerminalMailbox {
     async fn send(&self, message: Message) -> Result<(), MailError> {
+        if self.quiet {
+            return self.kept.send(message).await;
+        }
         if let Err(e) = ConsoleMailer.send(message.clone()).await {
             // The terminal is gone (`latchkey demo | head`): stop quietly.
             let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());

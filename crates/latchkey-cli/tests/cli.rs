@@ -7,7 +7,13 @@ use std::process::{Command, Output, Stdio};
 const OWASP_REFERENCE: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE";
 
 fn latchkey(args: &[&str], stdin: &[u8]) -> Output {
+    latchkey_in(&std::env::temp_dir(), args, stdin)
+}
+
+/// Runs `latchkey` in `dir` (the demo keeps its SQLite file there).
+fn latchkey_in(dir: &std::path::Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .current_dir(dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -136,9 +142,17 @@ fn invalid_utf8_password_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not valid UTF-8"));
 }
 
+/// A fresh empty directory under the system's temp dir.
+fn fresh_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(latchkey_testkit::fresh_name("latchkey-cli-test-"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 #[test]
-fn demo_runs_the_story() {
-    let o = latchkey(&["demo"], b"");
+fn demo_runs_the_story_on_a_sqlite_file_it_creates_then_reuses() {
+    let dir = fresh_dir();
+    let o = latchkey_in(&dir, &["demo"], b"");
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -146,7 +160,12 @@ fn demo_runs_the_story() {
         String::from_utf8_lossy(&o.stderr)
     );
     let out = stdout(&o);
+    let file = std::fs::canonicalize(dir.join("latchkey-demo.sqlite3")).expect("the file exists");
     let expected = [
+        &format!(
+            "Store: SQLite file {} (created now). Mail: printed here as it would arrive.",
+            file.display()
+        ),
         "refused: it is one of the most common passwords",
         "accepted; stored as $argon2id$v=19$m=19456,t=2,p=1$",
         "Subject: OTP for logging in to your account",
@@ -165,12 +184,12 @@ fn demo_runs_the_story() {
         "Subject: Someone asked to recover your account",
         "evidence: GitHub id 583231 (@octocat): matches the account's link since",
         "approve:      Done(Approved)",
-        "address to jane@new.example, voids 1 outstanding codes",
+        "'s address to jane@new.example, voids 1 outstanding codes",
         "we sent a one-time password to j***@new.example",
         "signed in as account-1 by MailedCode. The end.",
     ];
     let mut rest = out.as_str();
-    for line in expected {
+    for line in expected.iter().map(|l| -> &str { l }) {
         let at = rest
             .find(line)
             .unwrap_or_else(|| panic!("{line:?} missing (or out of order) in:\n{out}"));
@@ -182,13 +201,34 @@ fn demo_runs_the_story() {
             .count(),
         2
     );
+
+    // A second run keeps the file, and its Jane is a new account.
+    let o = latchkey_in(&dir, &["demo"], b"");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let again = stdout(&o);
+    assert!(again.contains("(kept from earlier runs)"), "{again}");
+    assert!(again.contains("login jane-"), "{again}");
+    assert!(again.contains("by MailedCode. The end."), "{again}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn demo_refuses_an_unknown_database_url() {
+    let o = latchkey(&["demo", "--database-url", "mysql://x"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--database-url takes sqlite://FILE"));
 }
 
 #[test]
 fn interactive_demo_takes_typed_codes() {
     use std::io::{BufRead, BufReader, Write};
     let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .args(["demo", "--interactive"])
+        .args(["demo", "--interactive", "--database-url", "memory"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -255,7 +295,7 @@ fn totp_at(uri: &str, ahead: i64) -> String {
 
 #[test]
 fn interactive_demo_without_input_fails_clearly() {
-    let o = latchkey(&["demo", "--interactive"], b"");
+    let o = latchkey(&["demo", "--interactive", "--database-url", "memory"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("standard input ended"));
 }
@@ -365,7 +405,7 @@ fn a_malformed_secret_exits_2_with_a_message() {
 fn a_closed_pipe_ends_the_demo_quietly() {
     use std::io::Read;
     let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("demo")
+        .args(["demo", "--database-url", "memory"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -382,4 +422,32 @@ fn a_closed_pipe_ends_the_demo_quietly() {
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_tables_once() {
+    let dir = fresh_dir();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("m.db").display());
+    let first = latchkey(&["migrate", "--database-url", &url], b"");
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        stdout(&first).contains("SQLite: applied 0001"),
+        "{}",
+        stdout(&first)
+    );
+    let second = latchkey(&["migrate", "--database-url", &url], b"");
+    assert_eq!(second.status.code(), Some(0));
+    assert!(
+        stdout(&second).contains("up to date"),
+        "{}",
+        stdout(&second)
+    );
+    let bad = latchkey(&["migrate", "--database-url", "mysql://x"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
 }
