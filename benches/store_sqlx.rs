@@ -259,7 +259,10 @@ fn sqlite(c: &mut Criterion) {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
     let pool = rt.block_on(async {
+        // One connection, as `SqliteStore::connect` makes: SQLite has one
+        // writer, and more connections only wait in its busy handler.
         let pool = SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(SqliteStore::connect_options(&url).expect("options"))
             .await
             .expect("sqlite");

@@ -69,14 +69,23 @@ impl SqliteStore {
             .foreign_keys(true))
     }
 
-    /// Opens a pool on `url` with [`connect_options`](Self::connect_options).
-    /// Run [`migrate`](Self::migrate) before first use.
+    /// Opens a pool on `url` with [`connect_options`](Self::connect_options)
+    /// and ONE connection. Run [`migrate`](Self::migrate) before first use.
+    ///
+    /// SQLite has one writer at a time. With several connections in one
+    /// process, concurrent writers wait in SQLite's busy handler, which
+    /// sleeps in steps of up to 100 ms: measured here (the `store_sqlx`
+    /// bench), 16 concurrent mailed-code flows ran at about 100/s on ten
+    /// connections and about 730/s on one, where tasks queue for the
+    /// connection instead. Other processes on the same file still wait in
+    /// the busy handler (10 s at most).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the URL does not parse or the
     /// database cannot be opened.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(Self::connect_options(url)?)
             .await
             .map_err(unavailable)?;
@@ -85,7 +94,8 @@ impl SqliteStore {
 
     /// A store over an existing pool. Give it a busy timeout (see
     /// [`connect_options`](Self::connect_options)); otherwise concurrent
-    /// writers fail with "database is locked" instead of waiting.
+    /// writers fail with "database is locked" instead of waiting. One
+    /// connection is fastest under concurrency (see [`connect`](Self::connect)).
     #[must_use]
     pub fn from_pool(pool: SqlitePool) -> Self {
         Self { pool }

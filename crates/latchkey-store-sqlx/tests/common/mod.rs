@@ -108,11 +108,15 @@ pub async fn sqlite_database() -> (String, Cleanup) {
     (url, Cleanup::Dir(dir))
 }
 
-/// A SQLite store on its own pool of `url`.
+/// A SQLite store on its own pool of `url`, with one connection as
+/// `SqliteStore::connect` makes (so a store method that needed a second
+/// connection while holding one would hang here); the pools still race
+/// each other through SQLite's own locking.
 pub async fn sqlite_store(url: &str) -> SqliteStore {
     let options = SqliteStore::connect_options(url).expect("sqlite options");
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(20))
         .connect_with(options)
         .await
         .expect("sqlite pool");
