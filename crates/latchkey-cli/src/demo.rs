@@ -175,6 +175,7 @@ async fn open_store(url: Option<&str>) -> DemoResult<(Stores, String)> {
         let existed = std::path::Path::new(file).exists();
         let options = SqliteStore::connect_options(&url)?.create_if_missing(true);
         let pool = latchkey_store_sqlx::sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot open {file}: {e}"))?;
