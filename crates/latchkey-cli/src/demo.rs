@@ -509,7 +509,7 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
     let Recovering::Started(StartOutcome::CodeSent {
         draft,
         masked_contact,
-    }) = flow.recover(&challenge, &form).await?
+    }) = flow.recover(&challenge, &form, &library).await?
     else {
         return Err("the ticket form was refused".into());
     };

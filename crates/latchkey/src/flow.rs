@@ -105,8 +105,8 @@ pub struct SignedIn {
     /// How.
     pub method: Method,
     /// A fresh device token for the host to keep in a cookie, when this
-    /// sign-in verified more than the password (or the device was already
-    /// recognized). With it, [`MailedCodePolicy::WhenUnfamiliar`] skips
+    /// sign-in verified a code (never for the password alone, so a stolen
+    /// token is not renewed with the password). With it, [`MailedCodePolicy::WhenUnfamiliar`] skips
     /// the mailed code next time.
     pub device_token: Option<String>,
     /// For a recovery code: unused codes left.
@@ -188,8 +188,8 @@ impl fmt::Debug for Answer<'_> {
 pub enum Submitted {
     /// The sign-in is complete.
     SignedIn(SignedIn),
-    /// A step-up challenge was answered: the write is approved. Redeem the
-    /// approval with [`TwoFactor::redeem_approval`] right before the write.
+    /// A step-up challenge was answered ([`SignIn::submit_step_up`]): the
+    /// write is approved. Redeem the approval with [`TwoFactor::redeem_approval`] right before the write.
     Approved(Approval),
     /// Wrong (or replayed) code. At zero attempts left the challenge is
     /// dead: start again.
@@ -232,8 +232,15 @@ pub enum Recovering {
     /// or a code sent to the contact address (confirm it with
     /// [`SignIn::confirm_recovery`]).
     Started(StartOutcome),
-    /// The challenge is unknown or expired: start again.
+    /// The challenge is unknown, expired or spent: start again.
     Expired,
+    /// The form's login is not the account this sign-in is for.
+    OtherAccount,
+    /// The client's request budget is spent; try again at `retry_at`.
+    Throttled {
+        /// When the window ends.
+        retry_at: OffsetDateTime,
+    },
 }
 
 /// What [`SignIn::step_up`] decided for a write.
@@ -242,7 +249,8 @@ pub enum Recovering {
 pub enum StepUp {
     /// The account's mode does not ask for a code on writes.
     NotRequired,
-    /// Ask for a TOTP or recovery code, and [`SignIn::submit`] it.
+    /// Ask for a TOTP or recovery code, and answer with
+    /// [`SignIn::submit_step_up`].
     Challenge {
         /// Send this back with the code.
         challenge: ChallengeId,
@@ -632,16 +640,29 @@ impl SignIn {
         self.events.record(&event);
     }
 
-    /// An account's counter for one stage: `b"password"` (start) or
-    /// `b"code"` (answers to challenges). A right password clears the
+    /// The password-stage counter: per login as typed, the same way for
+    /// known and unknown logins (so it reveals neither which logins exist
+    /// nor which two logins share an account), and separate for devices
+    /// that present a valid device token, so a stranger's wrong guesses
+    /// cannot lock the owner out of her own devices.
+    fn login_key(&self, login: &str, recognized_device: bool) -> ThrottleKey {
+        let lane: &[u8] = if recognized_device {
+            b"known-device"
+        } else {
+            b"any-device"
+        };
+        ThrottleKey(self.throttle_keys.mac(&[b"login", lane, login.as_bytes()]))
+    }
+
+    /// An account's counter for the code stage (answers to challenges). A right password clears the
     /// first, so a user who remembers it after a few tries is not made to
     /// wait before typing the mailed code; the second is cleared only by a
     /// completed sign-in, so knowing the password does not reset the
     /// backoff on guessing codes.
-    fn account_key(&self, account: &AccountId, stage: &[u8]) -> ThrottleKey {
+    fn account_key(&self, account: &AccountId) -> ThrottleKey {
         ThrottleKey(
             self.throttle_keys
-                .mac(&[b"account", stage, account.as_str().as_bytes()]),
+                .mac(&[b"account", b"code", account.as_str().as_bytes()]),
         )
     }
 
@@ -763,10 +784,13 @@ impl SignIn {
         }
         let found = self.checker.find(login).await?;
         let known = found.as_ref().map(|c| c.account.clone());
-        let key = match &known {
-            Some(account) => self.account_key(account, b"password"),
-            None => ThrottleKey(self.throttle_keys.mac(&[b"login", login.as_bytes()])),
+        // A device token is checked against the account only; for unknown
+        // logins nothing is recognized, as for a known login on a new device.
+        let recognized_before = match (&known, ctx.device_token()) {
+            (Some(account), Some(token)) => self.devices.recognizes(token, account, now),
+            _ => false,
         };
+        let key = self.login_key(login, recognized_before);
         let attempts = match self.reserve(&key, now, known.as_ref()).await? {
             Ok(attempts) => attempts,
             Err(retry_at) => return Ok(SignInStep::Throttled { retry_at }),
@@ -790,8 +814,11 @@ impl SignIn {
         self.throttle.clear(&key).await?;
         if rehash_due {
             let hasher = self.checker.hasher().clone();
-            let fresh = offload(&*self.executor, move || hasher.hash(&typed)).await??;
-            self.checker.store_rehash(&credential, &fresh).await?;
+            // Best effort: a failed upgrade must not refuse a right password;
+            // the next sign-in tries again.
+            if let Ok(Ok(fresh)) = offload(&*self.executor, move || hasher.hash(&typed)).await {
+                let _ = self.checker.store_rehash(&credential, &fresh).await;
+            }
         }
         let account = credential.account;
 
@@ -809,9 +836,7 @@ impl SignIn {
             });
         }
 
-        let recognized = ctx
-            .device_token()
-            .is_some_and(|token| self.devices.recognizes(token, &account, now));
+        let recognized = recognized_before;
         let ask = match self.settings.mailed_code_policy {
             MailedCodePolicy::Always => true,
             MailedCodePolicy::Never => false,
@@ -823,7 +848,6 @@ impl SignIn {
             return Ok(SignInStep::SignedIn(self.signed_in(
                 account,
                 Method::Password,
-                recognized,
                 None,
                 now,
             )));
@@ -884,7 +908,6 @@ impl SignIn {
         &self,
         account: AccountId,
         method: Method,
-        device_recognized: bool,
         recovery_codes_left: Option<u32>,
         now: OffsetDateTime,
     ) -> SignedIn {
@@ -898,8 +921,9 @@ impl SignIn {
                 remaining,
             });
         }
-        let device_token = (method != Method::Password || device_recognized)
-            .then(|| self.devices.issue(&account, now));
+        // A token is earned by a verified code, never renewed by the
+        // password alone: a stolen cookie stops working at its expiry.
+        let device_token = (method != Method::Password).then(|| self.devices.issue(&account, now));
         SignedIn {
             account,
             method,
@@ -908,10 +932,13 @@ impl SignIn {
         }
     }
 
-    /// Answers a challenge: the mailed code, a TOTP code or a recovery
-    /// code. Each answer counts against the challenge's budget and the
-    /// account's backoff before it is checked; a success consumes the
-    /// challenge atomically, so of concurrent right answers one wins.
+    /// Answers a sign-in challenge: the mailed code, a TOTP code or a
+    /// recovery code. Each answer counts against the challenge's budget
+    /// and the account's backoff before it is checked; a success consumes
+    /// the challenge atomically, so of concurrent right answers one wins.
+    /// Step-up challenges are answered with
+    /// [`submit_step_up`](Self::submit_step_up) only: here they are
+    /// [`Submitted::Expired`].
     ///
     /// # Errors
     /// Store, decryption or mail failures.
@@ -922,13 +949,47 @@ impl SignIn {
         answer: Answer<'_>,
         ctx: &ClientContext,
     ) -> Result<Submitted, Error> {
+        self.answer(challenge, answer, ctx, |r| r.kind.operation().is_none())
+            .await
+    }
+
+    /// Answers a step-up challenge for `operation` by `account` with a
+    /// TOTP or recovery code: [`Submitted::Approved`] on success. A
+    /// challenge of another kind, account or operation is
+    /// [`Submitted::Expired`], untouched, so a sign-in challenge (or
+    /// another account's step-up) can never approve this write.
+    ///
+    /// # Errors
+    /// Store, decryption or mail failures.
+    #[tracing::instrument(name = "latchkey.sign_in.submit_step_up", skip_all)]
+    pub async fn submit_step_up(
+        &self,
+        challenge: &ChallengeId,
+        answer: Answer<'_>,
+        ctx: &ClientContext,
+        account: &AccountId,
+        operation: &[u8; 32],
+    ) -> Result<Submitted, Error> {
+        self.answer(challenge, answer, ctx, |r| {
+            r.account == *account && r.kind.operation() == Some(*operation)
+        })
+        .await
+    }
+
+    async fn answer(
+        &self,
+        challenge: &ChallengeId,
+        answer: Answer<'_>,
+        ctx: &ClientContext,
+        fits: impl Fn(&ChallengeRecord) -> bool,
+    ) -> Result<Submitted, Error> {
         let now = self.clock.now();
         let key = challenge.key();
         let record = self
             .challenges
             .get_challenge(&key)
             .await?
-            .filter(|r| r.expires_at > now);
+            .filter(|r| r.expires_at > now && fits(r));
         let account = record.as_ref().map(|r| r.account.clone());
         if let Some(at) = self.client_over_budget(ctx, now, account.as_ref()).await? {
             return Ok(Submitted::Throttled { retry_at: Some(at) });
@@ -937,7 +998,7 @@ impl SignIn {
             return Ok(Submitted::Expired);
         };
         let account = record.account.clone();
-        let account_key = self.account_key(&account, b"code");
+        let account_key = self.account_key(&account);
         let attempts = match self.reserve(&account_key, now, Some(&account)).await? {
             Ok(attempts) => attempts,
             Err(retry_at) => return Ok(Submitted::Throttled { retry_at }),
@@ -967,7 +1028,6 @@ impl SignIn {
                 Ok(Submitted::SignedIn(self.signed_in(
                     account,
                     method,
-                    false,
                     recovery_codes_left,
                     now,
                 )))
@@ -1011,10 +1071,13 @@ impl SignIn {
                             recovery_codes_left: None,
                             approval: None,
                         },
-                        VerifyOutcome::Wrong { .. } => Verdict::Failed(Factor::MailedCode),
-                        VerifyOutcome::Expired
-                        | VerifyOutcome::NoCode
-                        | VerifyOutcome::Exhausted => Verdict::Dead,
+                        // No code: a concurrent right answer used it (that
+                        // request is consuming the challenge), or it was
+                        // voided; either way this answer failed.
+                        VerifyOutcome::Wrong { .. } | VerifyOutcome::NoCode => {
+                            Verdict::Failed(Factor::MailedCode)
+                        }
+                        VerifyOutcome::Expired | VerifyOutcome::Exhausted => Verdict::Dead,
                     },
                 );
             }
@@ -1081,11 +1144,9 @@ impl SignIn {
     ) -> Result<Resent, Error> {
         let now = self.clock.now();
         let key = challenge.key();
-        let record = self
-            .challenges
-            .get_challenge(&key)
-            .await?
-            .filter(|r| r.expires_at > now && r.kind == ChallengeKind::MailedCode);
+        let record = self.challenges.get_challenge(&key).await?.filter(|r| {
+            r.expires_at > now && r.kind == ChallengeKind::MailedCode && r.attempts < r.max_attempts
+        });
         if let Some(at) = self
             .client_over_budget(ctx, now, record.as_ref().map(|r| &r.account))
             .await?
@@ -1132,16 +1193,41 @@ impl SignIn {
         &self,
         challenge: &ChallengeId,
         form: &TicketForm,
+        ctx: &ClientContext,
     ) -> Result<Recovering, Error> {
         let now = self.clock.now();
-        let Some(record) = self
+        let key = challenge.key();
+        let record = self
             .challenges
-            .get_challenge(&challenge.key())
+            .get_challenge(&key)
             .await?
-            .filter(|r| r.expires_at > now && r.kind.operation().is_none())
-        else {
+            .filter(|r| r.expires_at > now && r.kind.operation().is_none());
+        if let Some(at) = self
+            .client_over_budget(ctx, now, record.as_ref().map(|r| &r.account))
+            .await?
+        {
+            return Ok(Recovering::Throttled { retry_at: at });
+        }
+        let Some(record) = record else {
             return Ok(Recovering::Expired);
         };
+        // The ticket is for this sign-in's account, not any login typed.
+        let same_account = self
+            .checker
+            .find(&form.login)
+            .await?
+            .is_some_and(|c| c.account == record.account);
+        if !same_account {
+            return Ok(Recovering::OtherAccount);
+        }
+        // Each start mails the contact address: it spends one of the
+        // challenge's attempts, so one challenge cannot mail without end.
+        if !matches!(
+            self.challenges.reserve_attempt(&key, now).await?,
+            ChallengeAttempt::Counted { .. }
+        ) {
+            return Ok(Recovering::Expired);
+        }
         let started = self.recovery.start(form).await?;
         if matches!(started, StartOutcome::CodeSent { .. }) {
             self.emit(SecurityEvent::RecoveryStarted {
@@ -1170,7 +1256,7 @@ impl SignIn {
 
     /// Step-up for a write in auth-and-writes mode: a challenge for a
     /// fresh TOTP or recovery code, bound to `operation` (the SHA-256 of
-    /// what is being written). [`submit`](Self::submit) answers it with
+    /// what is being written). [`submit_step_up`](Self::submit_step_up) answers it with
     /// [`Submitted::Approved`].
     ///
     /// # Errors
@@ -1261,12 +1347,22 @@ impl SignIn {
     /// # Errors
     /// A store failure.
     pub async fn unlock(&self, account: &AccountId) -> Result<(), Error> {
-        self.throttle
-            .clear(&self.account_key(account, b"password"))
-            .await?;
-        self.throttle
-            .clear(&self.account_key(account, b"code"))
-            .await?;
+        self.throttle.clear(&self.account_key(account)).await?;
+        Ok(())
+    }
+
+    /// Clears a login's password backoff and lockout, on every device (an
+    /// administrator's decision). Password failures count per login as
+    /// typed: clear each login of the account (username and email, say).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn unlock_login(&self, login: &str) -> Result<(), Error> {
+        for recognized in [false, true] {
+            self.throttle
+                .clear(&self.login_key(login, recognized))
+                .await?;
+        }
         Ok(())
     }
 

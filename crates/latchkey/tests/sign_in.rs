@@ -314,8 +314,8 @@ async fn backoff_releases_after_its_wait_and_lockout_holds_at_the_bound() {
         w.flow.start("jane", PASSWORD, &c).await.unwrap(),
         SignInStep::Throttled { retry_at: None }
     ));
-    // ...until the host unlocks it.
-    w.flow.unlock(&w.jane).await.unwrap();
+    // ...until the host unlocks the login.
+    w.flow.unlock_login("jane").await.unwrap();
     assert!(matches!(
         w.flow.start("jane", PASSWORD, &c).await.unwrap(),
         SignInStep::MailedCodeSent { .. }
@@ -489,7 +489,10 @@ async fn mailed_code_policy_and_device_tokens() {
         panic!("a familiar device signs in with the password");
     };
     assert_eq!(done.method, Method::Password);
-    assert!(done.device_token.is_some(), "the token is refreshed");
+    assert_eq!(
+        done.device_token, None,
+        "the password alone renews no token"
+    );
     assert_eq!(w.mailer.messages().len(), sent, "no mail");
     // A forged or foreign token is not recognized.
     w.clock.advance(Duration::seconds(60)); // past the resend cooldown
@@ -691,8 +694,23 @@ async fn try_recovering_your_account_opens_a_ticket() {
             verified_at: w.clock.now(),
         }],
     };
-    let Recovering::Started(StartOutcome::CodeSent { draft, .. }) =
-        w.flow.recover(&challenge, &form).await.unwrap()
+    // The form must be for this sign-in's account.
+    let other = TicketForm {
+        login: "somebody-else".into(),
+        ..form.clone()
+    };
+    assert_eq!(
+        w.flow
+            .recover(&challenge, &other, &w.client())
+            .await
+            .unwrap(),
+        Recovering::OtherAccount
+    );
+    let Recovering::Started(StartOutcome::CodeSent { draft, .. }) = w
+        .flow
+        .recover(&challenge, &form, &w.client())
+        .await
+        .unwrap()
     else {
         panic!("a code goes to the contact address");
     };
@@ -711,7 +729,10 @@ async fn try_recovering_your_account_opens_a_ticket() {
     // From a dead challenge, no.
     w.clock.advance(Duration::minutes(16));
     assert_eq!(
-        w.flow.recover(&challenge, &form).await.unwrap(),
+        w.flow
+            .recover(&challenge, &form, &w.client())
+            .await
+            .unwrap(),
         Recovering::Expired
     );
 }
@@ -750,7 +771,48 @@ async fn step_up_approves_one_write_in_auth_and_writes_mode() {
     };
     w.clock.advance(Duration::seconds(30));
     let code = app.code_at(w.clock.now()).unwrap();
-    let Submitted::Approved(approval) = w.submit(&challenge, Answer::Totp(&code)).await else {
+    // Only submit_step_up, for this account and operation, answers it.
+    assert!(matches!(
+        w.submit(&challenge, Answer::Totp(&code)).await,
+        Submitted::Expired
+    ));
+    let joe = AccountId::new("2").unwrap();
+    for (who, op) in [(&joe, &operation), (&w.jane, &[0u8; 32])] {
+        assert!(matches!(
+            w.flow
+                .submit_step_up(&challenge, Answer::Totp(&code), &w.client(), who, op)
+                .await
+                .unwrap(),
+            Submitted::Expired
+        ));
+    }
+    // A sign-in challenge cannot approve a write.
+    let sign_in = w.second_factor_challenge().await;
+    assert!(matches!(
+        w.flow
+            .submit_step_up(
+                &sign_in,
+                Answer::Totp(&code),
+                &w.client(),
+                &w.jane,
+                &operation
+            )
+            .await
+            .unwrap(),
+        Submitted::Expired
+    ));
+    let Submitted::Approved(approval) = w
+        .flow
+        .submit_step_up(
+            &challenge,
+            Answer::Totp(&code),
+            &w.client(),
+            &w.jane,
+            &operation,
+        )
+        .await
+        .unwrap()
+    else {
         panic!("the code approves the write");
     };
     let tf = w.flow.two_factor();
@@ -816,4 +878,54 @@ fn settings_out_of_range_are_refused() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("REQ-37"), "{err}");
+}
+
+#[tokio::test]
+async fn a_strangers_failures_do_not_lock_the_owner_out_of_her_device() {
+    let w = World::new().await;
+    let challenge = w.mailed_challenge().await;
+    let code = code_in_last_mail(&w.mailer);
+    let token = signed_in(w.submit(&challenge, Answer::MailedCode(&code)).await)
+        .device_token
+        .unwrap();
+    let laptop = ClientContext::new().with_device_token(token);
+    // A stranger fails until the login is locked for new devices.
+    loop {
+        w.clock.advance(Duration::hours(1));
+        match w
+            .flow
+            .start("jane", "guess", &ClientContext::new())
+            .await
+            .unwrap()
+        {
+            SignInStep::Denied => {}
+            SignInStep::Throttled { retry_at: None } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        w.flow
+            .start("jane", PASSWORD, &ClientContext::new())
+            .await
+            .unwrap(),
+        SignInStep::Throttled { retry_at: None }
+    ));
+    // Jane's laptop, with its device token, counts on its own.
+    assert!(matches!(
+        w.flow.start("jane", PASSWORD, &laptop).await.unwrap(),
+        SignInStep::SignedIn(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_late_duplicate_of_a_right_code_finds_the_challenge_used() {
+    let w = World::new().await;
+    let challenge = w.mailed_challenge().await;
+    let code = code_in_last_mail(&w.mailer);
+    signed_in(w.submit(&challenge, Answer::MailedCode(&code)).await);
+    // The late duplicate finds the challenge used.
+    assert!(matches!(
+        w.submit(&challenge, Answer::MailedCode(&code)).await,
+        Submitted::Expired
+    ));
 }
