@@ -1367,7 +1367,11 @@ macro_rules! impl_stores {
                 }
 
                 async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
-                    sqlx::query("DELETE FROM latchkey_throttle_backoff WHERE throttle_key = $1")
+                    // Zero the count, never delete the row: `reserve` inserts
+                    // the row, then locks it with a SELECT, and a DELETE in
+                    // between (a concurrent success) left it nothing to
+                    // lock: RowNotFound under concurrent sign-ins.
+                    sqlx::query("UPDATE latchkey_throttle_backoff SET attempts = 0 WHERE throttle_key = $1")
                         .bind(&key.0[..])
                         .execute(&self.pool)
                         .await

@@ -220,6 +220,7 @@ macro_rules! throttle_store_tests {
                 parallel_reservations_get_only_the_free_budget,
                 windows_count_and_reset,
                 concurrent_hits_are_all_counted,
+                reservations_racing_clears_never_fail,
             ]
         );
     };

@@ -171,3 +171,24 @@ pub async fn concurrent_hits_are_all_counted(store: Arc<dyn ThrottleStore>) {
     let next = store.hit(&key, t0(), window).await.expect("hit");
     assert_eq!(next.count, 65);
 }
+
+/// Reservations racing clears (concurrent failures and successes on one
+/// key) never fail: a store must not let a clear remove what a
+/// reservation is about to lock.
+pub async fn reservations_racing_clears_never_fail(store: Arc<dyn ThrottleStore>) {
+    let key = fresh_key();
+    let mut tasks = JoinSet::new();
+    for n in 0..64 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            if n % 2 == 0 {
+                store.reserve(&key, t0(), policy()).await.map(|_| ())
+            } else {
+                store.clear(&key).await
+            }
+        });
+    }
+    for result in tasks.join_all().await {
+        result.expect("reserve and clear never fail under concurrency");
+    }
+}
