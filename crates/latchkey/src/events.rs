@@ -77,12 +77,19 @@ pub enum SecurityEvent {
         /// Where, masked (`j***@example.com`).
         masked_address: String,
     },
-    /// A code was wrong, expired or replayed.
+    /// A code was wrong, or did not fit the challenge.
     CodeFailed {
         /// Whose.
         account: AccountId,
         /// Which kind of code.
         factor: Factor,
+    },
+    /// A TOTP code that was already used (or an earlier one) was tried
+    /// again and refused (REQ-23): worth an alert, since someone may have
+    /// seen the code being typed.
+    CodeReplayed {
+        /// Whose.
+        account: AccountId,
     },
     /// The account reached the lockout bound (REQ-37).
     LockedOut {

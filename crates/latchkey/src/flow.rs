@@ -518,6 +518,7 @@ enum Verdict {
         approval: Option<Approval>,
     },
     Failed(Factor),
+    Replayed,
     Dead,
     Throttled(Option<OffsetDateTime>),
 }
@@ -1032,20 +1033,41 @@ impl SignIn {
                     now,
                 )))
             }
-            Verdict::Failed(factor) => {
-                self.emit(SecurityEvent::CodeFailed {
+            Verdict::Failed(factor) => Ok(self.answer_failed(
+                SecurityEvent::CodeFailed {
                     account: account.clone(),
                     factor,
-                });
-                self.after_failure(Some(&account), attempts);
-                Ok(Submitted::Wrong { attempts_left })
-            }
+                },
+                &account,
+                attempts,
+                attempts_left,
+            )),
+            Verdict::Replayed => Ok(self.answer_failed(
+                SecurityEvent::CodeReplayed {
+                    account: account.clone(),
+                },
+                &account,
+                attempts,
+                attempts_left,
+            )),
             Verdict::Dead => {
                 self.challenges.consume_challenge(&key, now).await?;
                 Ok(Submitted::Expired)
             }
             Verdict::Throttled(retry_at) => Ok(Submitted::Throttled { retry_at }),
         }
+    }
+
+    fn answer_failed(
+        &self,
+        event: SecurityEvent,
+        account: &AccountId,
+        attempts: u32,
+        attempts_left: u32,
+    ) -> Submitted {
+        self.emit(event);
+        self.after_failure(Some(account), attempts);
+        Submitted::Wrong { attempts_left }
     }
 
     async fn check_answer(
@@ -1123,9 +1145,8 @@ impl SignIn {
                 recovery_codes_left,
                 approval,
             },
-            FactorOutcome::Rejected | FactorOutcome::Replayed | FactorOutcome::NotEnrolled => {
-                Verdict::Failed(factor)
-            }
+            FactorOutcome::Replayed => Verdict::Replayed,
+            FactorOutcome::Rejected | FactorOutcome::NotEnrolled => Verdict::Failed(factor),
             FactorOutcome::Throttled { retry_at } => Verdict::Throttled(Some(retry_at)),
             FactorOutcome::Locked => Verdict::Throttled(None),
         })

@@ -593,12 +593,16 @@ async fn two_factor_replaces_the_mailed_code() {
     let done = signed_in(w.submit(&challenge, Answer::Totp(&code)).await);
     assert_eq!(done.method, Method::Totp);
 
-    // The same code again, on a new challenge, is a replay: refused.
+    // The same code again, on a new challenge, is a replay: refused, and
+    // reported as one.
     let challenge = w.second_factor_challenge().await;
     assert!(matches!(
         w.submit(&challenge, Answer::Totp(&code)).await,
         Submitted::Wrong { .. }
     ));
+    assert!(w.events.events().contains(&SecurityEvent::CodeReplayed {
+        account: w.jane.clone()
+    }));
 
     // A recovery code works once, and says how many are left.
     let recovery = codes.iter().next().unwrap().to_owned();
