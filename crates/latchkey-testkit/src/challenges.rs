@@ -108,6 +108,13 @@ pub async fn expired_challenges_are_gone(store: Arc<dyn ChallengeStore>) {
     );
     assert!(
         !store
+            .consume_challenge(&rec.key, rec.expires_at)
+            .await
+            .expect("consume"),
+        "expired at its expiry instant"
+    );
+    assert!(
+        !store
             .consume_challenge(&rec.key, rec.expires_at + Duration::seconds(1))
             .await
             .expect("consume")

@@ -145,7 +145,11 @@ pub async fn windows_count_and_reset(store: Arc<dyn ThrottleStore>) {
         assert_eq!(count.count, n);
         assert_eq!(count.resets_at, t0() + window + Duration::minutes(1));
     }
-    let later = t0() + Duration::minutes(11);
+    // At the instant the window ends, a new one starts.
+    let at_end = t0() + Duration::minutes(1) + window;
+    let count = store.hit(&key, at_end, window).await.expect("hit");
+    assert_eq!((count.count, count.resets_at), (1, at_end + window));
+    let later = at_end + Duration::minutes(11);
     let count = store.hit(&key, later, window).await.expect("hit");
     assert_eq!(count.count, 1);
     assert_eq!(count.resets_at, later + window);
