@@ -861,11 +861,7 @@ impl SignIn {
         account: AccountId,
         now: OffsetDateTime,
     ) -> Result<SignInStep, Error> {
-        let address = self
-            .addresses
-            .address(&account)
-            .await?
-            .ok_or_else(|| Error::NoAddress(account.clone()))?;
+        let address = self.address_of(&account).await?;
         let (challenge, expires_at) = self
             .new_challenge(&account, ChallengeKind::MailedCode, now)
             .await?;
@@ -1058,6 +1054,14 @@ impl SignIn {
         }
     }
 
+    /// The account's address of record; an error if the host has none.
+    async fn address_of(&self, account: &AccountId) -> Result<latchkey_core::EmailAddress, Error> {
+        self.addresses
+            .address(account)
+            .await?
+            .ok_or_else(|| Error::NoAddress(account.clone()))
+    }
+
     fn answer_failed(
         &self,
         event: SecurityEvent,
@@ -1109,11 +1113,7 @@ impl SignIn {
         if record.kind == ChallengeKind::MailedCode {
             return Ok(Verdict::Failed(factor));
         }
-        let address = self
-            .addresses
-            .address(account)
-            .await?
-            .ok_or_else(|| Error::NoAddress(account.clone()))?;
+        let address = self.address_of(account).await?;
         let (outcome, approval) = match record.kind.operation() {
             Some(operation) => match self
                 .two_factor
@@ -1179,11 +1179,7 @@ impl SignIn {
         let Some(record) = record else {
             return Ok(Resent::Expired);
         };
-        let address = self
-            .addresses
-            .address(&record.account)
-            .await?
-            .ok_or_else(|| Error::NoAddress(record.account.clone()))?;
+        let address = self.address_of(&record.account).await?;
         match self
             .codes
             .issue(&record.account, &address, &Self::purpose(&key))
@@ -1320,11 +1316,7 @@ impl SignIn {
         account: &AccountId,
         code: &str,
     ) -> Result<latchkey_twofactor::ConfirmOutcome, Error> {
-        let address = self
-            .addresses
-            .address(account)
-            .await?
-            .ok_or_else(|| Error::NoAddress(account.clone()))?;
+        let address = self.address_of(account).await?;
         let outcome = self
             .two_factor
             .confirm_enrolment(account, &address, code)
@@ -1347,11 +1339,7 @@ impl SignIn {
         account: &AccountId,
         proof: SecondFactor<'_>,
     ) -> Result<ChangeOutcome<()>, Error> {
-        let address = self
-            .addresses
-            .address(account)
-            .await?
-            .ok_or_else(|| Error::NoAddress(account.clone()))?;
+        let address = self.address_of(account).await?;
         let outcome = self.two_factor.disable(account, &address, proof).await?;
         if matches!(outcome, ChangeOutcome::Done(())) {
             self.emit(SecurityEvent::TwoFactorChanged {
