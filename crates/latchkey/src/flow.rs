@@ -272,7 +272,8 @@ pub struct SignInSettings {
     pub two_factor: TwoFactorSettings,
     /// Recovery tickets.
     pub recovery: RecoverySettings,
-    /// How long a challenge lives (15 min).
+    /// How long a challenge lives (10 min, as long as its mailed code, so
+    /// a challenge never outlives the code it is waiting for).
     pub challenge_ttl: Duration,
     /// Answers allowed per challenge (5).
     pub challenge_attempts: u32,
@@ -297,7 +298,7 @@ impl SignInSettings {
             mailed_codes: MailedCodeSettings::default(),
             two_factor: TwoFactorSettings::new(issuer),
             recovery: RecoverySettings::default(),
-            challenge_ttl: Duration::minutes(15),
+            challenge_ttl: Duration::minutes(10),
             challenge_attempts: 5,
             account_backoff: AttemptPolicy::default(),
             client_budget: 300,
@@ -491,6 +492,7 @@ pub struct SignIn {
     recovery: Recovery,
     challenges: Arc<dyn ChallengeStore>,
     throttle: Arc<dyn ThrottleStore>,
+    two_factor_store: Arc<dyn TwoFactorStore>,
     addresses: Arc<dyn AccountAddresses>,
     clock: Arc<dyn Clock>,
     devices: DeviceTokens,
@@ -544,6 +546,7 @@ impl SignIn {
             keys.pepper.clone(),
         )
         .with_settings(settings.mailed_codes);
+        let two_factor_store = stores.two_factor.clone();
         let two_factor = TwoFactor::new(
             stores.two_factor,
             host.mailer.clone(),
@@ -569,6 +572,7 @@ impl SignIn {
             recovery,
             challenges: stores.challenges,
             throttle: stores.throttle,
+            two_factor_store,
             addresses: host.addresses,
             clock: host.clock,
             devices: DeviceTokens::new(&keys.pepper, settings.device_token_ttl),
@@ -1350,13 +1354,16 @@ impl SignIn {
         Ok(outcome)
     }
 
-    /// Clears an account's backoff and lockout (an administrator's
-    /// decision, after checking with the owner).
+    /// Clears an account's backoff and lockout on codes, 2FA's own
+    /// attempt count included (an administrator's decision, after
+    /// checking with the owner). Password backoff is per login: see
+    /// [`unlock_login`](Self::unlock_login).
     ///
     /// # Errors
     /// A store failure.
     pub async fn unlock(&self, account: &AccountId) -> Result<(), Error> {
         self.throttle.clear(&self.account_key(account)).await?;
+        self.two_factor_store.clear_attempts(account).await?;
         Ok(())
     }
 

@@ -933,3 +933,26 @@ async fn a_late_duplicate_of_a_right_code_finds_the_challenge_used() {
         Submitted::Expired
     ));
 }
+
+#[tokio::test]
+async fn unlock_clears_the_code_backoff_and_two_factors_own_count() {
+    let w = World::new().await;
+    let (app, _) = w.enable_two_factor().await;
+    let challenge = w.second_factor_challenge().await;
+    for _ in 0..5 {
+        assert!(matches!(
+            w.submit(&challenge, Answer::Totp("000000")).await,
+            Submitted::Wrong { .. }
+        ));
+    }
+    let challenge = w.second_factor_challenge().await;
+    // The next step's code (the ±1 window takes it; the current step was
+    // used to confirm the enrolment).
+    let code = app.code_at(w.clock.now() + Duration::seconds(30)).unwrap();
+    assert!(matches!(
+        w.submit(&challenge, Answer::Totp(&code)).await,
+        Submitted::Throttled { retry_at: Some(_) }
+    ));
+    w.flow.unlock(&w.jane).await.unwrap();
+    signed_in(w.submit(&challenge, Answer::Totp(&code)).await);
+}
