@@ -687,6 +687,22 @@ impl ThrottleStore for MemoryStore {
         })
     }
 
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        lock_after: u32,
+    ) -> Result<u64, StoreError> {
+        let mut throttle = self.throttle();
+        let before = throttle.backoff.len() + throttle.windows.len();
+        throttle
+            .backoff
+            .retain(|_, (attempts, last)| *last >= idle_before || *attempts >= lock_after);
+        throttle
+            .windows
+            .retain(|_, (_, resets_at)| *resets_at > idle_before);
+        Ok((before - throttle.backoff.len() - throttle.windows.len()) as u64)
+    }
+
     async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
         self.throttle().backoff.remove(key);
         Ok(())

@@ -1321,23 +1321,35 @@ macro_rules! impl_stores {
                 ) -> Result<ThrottleReservation, StoreError> {
                     let at = nanos(now)?;
                     let mut tx = self.begin_write().await?;
-                    sqlx::query(
-                        "INSERT INTO latchkey_throttle_backoff (throttle_key, attempts, last_at) \
-                         VALUES ($1, 0, $2) ON CONFLICT (throttle_key) DO NOTHING",
-                    )
-                    .bind(&key.0[..])
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                    let row = sqlx::query(concat!(
-                        "SELECT attempts, last_at FROM latchkey_throttle_backoff WHERE throttle_key = $1",
-                        $for_update
-                    ))
-                    .bind(&key.0[..])
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
+                    // Make sure the row exists, then lock it. A concurrent
+                    // purge may delete it in between (PostgreSQL, read
+                    // committed): insert again and retry.
+                    let mut tries = 0;
+                    let row = loop {
+                        sqlx::query(
+                            "INSERT INTO latchkey_throttle_backoff (throttle_key, attempts, last_at) \
+                             VALUES ($1, 0, $2) ON CONFLICT (throttle_key) DO NOTHING",
+                        )
+                        .bind(&key.0[..])
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                        let row = sqlx::query(concat!(
+                            "SELECT attempts, last_at FROM latchkey_throttle_backoff WHERE throttle_key = $1",
+                            $for_update
+                        ))
+                        .bind(&key.0[..])
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                        tries += 1;
+                        match row {
+                            Some(row) => break row,
+                            None if tries < 5 => {}
+                            None => return Err(StoreError::corrupt("throttle row vanished five times")),
+                        }
+                    };
                     let attempts: u32 = narrow(get(&row, "attempts")?, "attempts")?;
                     if attempts >= policy.lock_after {
                         tx.commit().await.map_err(unavailable)?;
@@ -1364,6 +1376,30 @@ macro_rules! impl_stores {
                     Ok(ThrottleReservation::Allowed {
                         attempts: attempts + 1,
                     })
+                }
+
+                async fn purge_idle(
+                    &self,
+                    idle_before: OffsetDateTime,
+                    lock_after: u32,
+                ) -> Result<u64, StoreError> {
+                    let before = nanos(idle_before)?;
+                    let counters = sqlx::query(
+                        "DELETE FROM latchkey_throttle_backoff WHERE last_at < $1 AND attempts < $2",
+                    )
+                    .bind(before)
+                    .bind(i64::from(lock_after))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                    let windows = sqlx::query(
+                        "DELETE FROM latchkey_throttle_windows WHERE resets_at <= $1",
+                    )
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                    Ok(counters.rows_affected() + windows.rows_affected())
                 }
 
                 async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {

@@ -221,6 +221,8 @@ macro_rules! throttle_store_tests {
                 windows_count_and_reset,
                 concurrent_hits_are_all_counted,
                 reservations_racing_clears_never_fail,
+                purge_drops_idle_counters_and_keeps_locks,
+                purges_racing_reservations_never_fail,
             ]
         );
     };

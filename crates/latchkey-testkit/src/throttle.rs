@@ -196,3 +196,71 @@ pub async fn reservations_racing_clears_never_fail(store: Arc<dyn ThrottleStore>
         result.expect("reserve and clear never fail under concurrency");
     }
 }
+
+/// Purging drops idle unlocked counters and ended windows, keeps locked
+/// and recently used counters, and a purged key starts afresh.
+pub async fn purge_drops_idle_counters_and_keeps_locks(store: Arc<dyn ThrottleStore>) {
+    let (idle, locked, recent, window) = (fresh_key(), fresh_key(), fresh_key(), fresh_key());
+    for _ in 0..3 {
+        reserve(&store, &idle, t0()).await;
+    }
+    let mut now = t0();
+    for _ in 0..8 {
+        now += Duration::hours(1);
+        reserve(&store, &locked, now).await;
+    }
+    assert_eq!(
+        reserve(&store, &locked, now).await,
+        ThrottleReservation::Locked
+    );
+    store
+        .hit(&window, t0(), Duration::minutes(10))
+        .await
+        .expect("hit");
+    let later = now + Duration::days(2);
+    reserve(&store, &recent, later).await;
+    let purged = store
+        .purge_idle(later - Duration::days(1), policy().lock_after)
+        .await
+        .expect("purge");
+    assert!(purged >= 2, "the idle counter and the ended window go");
+    assert_eq!(
+        reserve(&store, &idle, later).await,
+        ThrottleReservation::Allowed { attempts: 1 }
+    );
+    assert_eq!(
+        reserve(&store, &locked, later).await,
+        ThrottleReservation::Locked
+    );
+    assert_eq!(
+        reserve(&store, &recent, later).await,
+        ThrottleReservation::Allowed { attempts: 2 }
+    );
+    let count = store
+        .hit(&window, later, Duration::minutes(10))
+        .await
+        .expect("hit");
+    assert_eq!(count.count, 1);
+}
+
+/// Purges racing reservations never make a reservation fail.
+pub async fn purges_racing_reservations_never_fail(store: Arc<dyn ThrottleStore>) {
+    let key = fresh_key();
+    let mut tasks = JoinSet::new();
+    for n in 0..64 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            if n % 2 == 0 {
+                store.reserve(&key, t0(), policy()).await.map(|_| ())
+            } else {
+                store
+                    .purge_idle(t0() + Duration::days(1), policy().lock_after)
+                    .await
+                    .map(|_| ())
+            }
+        });
+    }
+    for result in tasks.join_all().await {
+        result.expect("reserve and purge never fail under concurrency");
+    }
+}

@@ -1382,14 +1382,22 @@ impl SignIn {
         Ok(())
     }
 
-    /// Deletes expired challenges; returns how many. Run it now and then.
+    /// Deletes expired challenges, and throttle counters idle for a day
+    /// that are not locked (a day without attempts ends a backoff anyway:
+    /// the longest wait is an hour); returns how many. Run it now and then.
     ///
     /// # Errors
     /// A store failure.
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        Ok(self
-            .challenges
-            .purge_expired_challenges(self.clock.now())
-            .await?)
+        let now = self.clock.now();
+        let challenges = self.challenges.purge_expired_challenges(now).await?;
+        let counters = self
+            .throttle
+            .purge_idle(
+                now - Duration::days(1),
+                self.settings.account_backoff.lock_after,
+            )
+            .await?;
+        Ok(challenges + counters)
     }
 }

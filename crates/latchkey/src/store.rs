@@ -215,6 +215,17 @@ pub trait ThrottleStore: fmt::Debug + Send + Sync + 'static {
         policy: AttemptPolicy,
     ) -> Result<ThrottleReservation, StoreError>;
 
+    /// Deletes what no longer matters, so counters do not pile up: backoff
+    /// counters whose last attempt was before `idle_before` and that are
+    /// not locked (`attempts < lock_after`; locks stay until cleared), and
+    /// windows that ended at or before `idle_before`. Returns how many.
+    /// It must not make a concurrent [`reserve`](Self::reserve) fail.
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        lock_after: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Clears `key`'s consecutive attempts (a success, or an administrator
     /// unlocking an account).
     async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError>;

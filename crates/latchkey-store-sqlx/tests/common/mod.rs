@@ -490,6 +490,13 @@ impl<S: ThrottleStore> ThrottleStore for Rotating<S> {
     async fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError> {
         self.pick().clear(key).await
     }
+    async fn purge_idle(
+        &self,
+        idle_before: OffsetDateTime,
+        lock_after: u32,
+    ) -> Result<u64, StoreError> {
+        self.pick().purge_idle(idle_before, lock_after).await
+    }
     async fn hit(
         &self,
         key: &ThrottleKey,
