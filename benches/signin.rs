@@ -22,6 +22,7 @@ use latchkey_core::{
     AccountId, EmailAddress, EncryptionKey, KeyId, ManualClock, Pepper, RecordingMailer,
 };
 use latchkey_store_memory::MemoryStore;
+use latchkey_testkit::code_in_last_mail;
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "violet umbrella sky";
@@ -125,13 +126,6 @@ fn sign_in_with_a_mailed_code(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// The code in the last mail's first line.
-fn code_in_last_mail(mailer: &RecordingMailer) -> String {
-    let mail = mailer.last().expect("a mail");
-    let first = mail.text.lines().next().unwrap_or_default();
-    first.chars().filter(char::is_ascii_digit).collect()
 }
 
 criterion_group!(benches, sign_in_with_a_mailed_code);

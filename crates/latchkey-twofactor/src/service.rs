@@ -764,6 +764,16 @@ impl TwoFactor {
         Ok(ChangeOutcome::Done(codes))
     }
 
+    /// Clears the account's count of second-factor attempts, lifting its
+    /// wait or lock (an administrator's decision, after checking with the
+    /// owner).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn clear_attempts(&self, account: &AccountId) -> Result<(), Error> {
+        Ok(self.store.clear_attempts(account).await?)
+    }
+
     /// Turns 2FA off, after a fresh second factor (REQ-28).
     ///
     /// # Errors

@@ -7,32 +7,23 @@ use std::sync::{Mutex, PoisonError};
 use latchkey_core::AccountId;
 use latchkey_recovery::TicketId;
 
-/// How a sign-in was completed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// The password alone (a familiar device, or the policy asks for no
-    /// mailed code).
-    Password,
-    /// The password and a code mailed to the account's address.
-    MailedCode,
-    /// The password and a code from the authenticator app.
-    Totp,
-    /// The password and a recovery code.
-    RecoveryCode,
-}
-
-/// Which answer failed.
+/// A kind of proof: what completed a sign-in ([`Method`]), or which answer
+/// failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Factor {
-    /// The password.
+    /// The password (alone, when it completes a sign-in: a familiar
+    /// device, or the policy asks for no mailed code).
     Password,
-    /// A mailed code.
+    /// A code mailed to the account's address.
     MailedCode,
-    /// A TOTP code.
+    /// A code from the authenticator app.
     Totp,
     /// A recovery code.
     RecoveryCode,
 }
+
+/// How a sign-in was completed: the last proof it took.
+pub type Method = Factor;
 
 /// A 2FA change made through the flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

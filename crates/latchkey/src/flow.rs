@@ -76,7 +76,7 @@ impl fmt::Debug for ChallengeId {
 
 impl fmt::Display for ChallengeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.write_str(&data_encoding::HEXLOWER.encode(&self.0))
     }
 }
 
@@ -492,7 +492,6 @@ pub struct SignIn {
     recovery: Recovery,
     challenges: Arc<dyn ChallengeStore>,
     throttle: Arc<dyn ThrottleStore>,
-    two_factor_store: Arc<dyn TwoFactorStore>,
     addresses: Arc<dyn AccountAddresses>,
     clock: Arc<dyn Clock>,
     devices: DeviceTokens,
@@ -546,7 +545,6 @@ impl SignIn {
             keys.pepper.clone(),
         )
         .with_settings(settings.mailed_codes);
-        let two_factor_store = stores.two_factor.clone();
         let two_factor = TwoFactor::new(
             stores.two_factor,
             host.mailer.clone(),
@@ -572,7 +570,6 @@ impl SignIn {
             recovery,
             challenges: stores.challenges,
             throttle: stores.throttle,
-            two_factor_store,
             addresses: host.addresses,
             clock: host.clock,
             devices: DeviceTokens::new(&keys.pepper, settings.device_token_ttl),
@@ -674,8 +671,7 @@ impl SignIn {
     /// The mailed code of one challenge: its own record, bound to the
     /// challenge by the digest, so a code never works on another challenge.
     fn purpose(key: &ChallengeKey) -> Purpose {
-        let scope: String = key.0[..8].iter().map(|b| format!("{b:02x}")).collect();
-        Purpose::SIGN_IN.scoped(&scope)
+        Purpose::SIGN_IN.scoped(&data_encoding::HEXLOWER.encode(&key.0[..8]))
     }
 
     /// Counts a request against the client's budget; `Some(retry_at)` when
@@ -1141,11 +1137,7 @@ impl SignIn {
             FactorOutcome::Accepted {
                 recovery_codes_left,
             } => Verdict::Passed {
-                method: if factor == Factor::Totp {
-                    Method::Totp
-                } else {
-                    Method::RecoveryCode
-                },
+                method: factor,
                 recovery_codes_left,
                 approval,
             },
@@ -1363,7 +1355,7 @@ impl SignIn {
     /// A store failure.
     pub async fn unlock(&self, account: &AccountId) -> Result<(), Error> {
         self.throttle.clear(&self.account_key(account)).await?;
-        self.two_factor_store.clear_attempts(account).await?;
+        self.two_factor.clear_attempts(account).await?;
         Ok(())
     }
 

@@ -27,14 +27,19 @@ impl ChallengeKey {
     }
 }
 
+/// `Name(0a1b2c3d…)`: the first four bytes of a digest, enough to
+/// correlate log lines, not to look anything up.
+fn digest_prefix(f: &mut fmt::Formatter<'_>, name: &str, digest: &[u8; 32]) -> fmt::Result {
+    write!(
+        f,
+        "{name}({}…)",
+        data_encoding::HEXLOWER.encode(&digest[..4])
+    )
+}
+
 impl fmt::Debug for ChallengeKey {
-    /// Shows the first four bytes: enough to correlate, not to look up.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ChallengeKey({:02x}{:02x}{:02x}{:02x}…)",
-            self.0[0], self.0[1], self.0[2], self.0[3]
-        )
+        digest_prefix(f, "ChallengeKey", &self.0)
     }
 }
 
@@ -164,11 +169,7 @@ pub struct ThrottleKey(pub [u8; 32]);
 
 impl fmt::Debug for ThrottleKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ThrottleKey({:02x}{:02x}{:02x}{:02x}…)",
-            self.0[0], self.0[1], self.0[2], self.0[3]
-        )
+        digest_prefix(f, "ThrottleKey", &self.0)
     }
 }
 
