@@ -656,11 +656,12 @@ impl SignIn {
         ThrottleKey(self.throttle_keys.mac(&[b"login", lane, login.as_bytes()]))
     }
 
-    /// An account's counter for the code stage (answers to challenges). A right password clears the
-    /// first, so a user who remembers it after a few tries is not made to
-    /// wait before typing the mailed code; the second is cleared only by a
-    /// completed sign-in, so knowing the password does not reset the
-    /// backoff on guessing codes.
+    /// An account's counter for the code stage (answers to challenges).
+    /// It is separate from the password counters, which a right password
+    /// clears (so a user who remembers her password after a few tries is
+    /// not made to wait before typing the code); only a completed sign-in
+    /// clears this one, so knowing the password does not reset the backoff
+    /// on guessing codes.
     fn account_key(&self, account: &AccountId) -> ThrottleKey {
         ThrottleKey(
             self.throttle_keys
@@ -700,8 +701,8 @@ impl SignIn {
         Ok(Some(window.resets_at))
     }
 
-    /// Counts an attempt against an account (or an unknown login's own
-    /// counter); `Err(retry_at)` when refused.
+    /// Counts an attempt against a backoff counter (a login's or an
+    /// account's); `Err(retry_at)` when refused, `Err(None)` when locked.
     async fn reserve(
         &self,
         key: &ThrottleKey,
