@@ -485,6 +485,15 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn otp_code_new_matches_std_formatting(v: u64, digits in 1u32..=10) {
+            let want = format!("{:0w$}", v % 10u64.pow(digits), w = digits as usize);
+            let got = OtpCode::new(v, digits);
+            proptest::prop_assert_eq!(got.as_str(), want.as_str());
+        }
+    }
+
     #[test]
     fn algorithm_names_round_trip() {
         for a in Algorithm::ALL {
