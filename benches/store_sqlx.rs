@@ -245,6 +245,39 @@ fn bench_side<F, Fut>(
     group.finish();
 }
 
+/// Deletes every row of latchkey's tables (the schema stays).
+async fn empty_sqlite(pool: &SqlitePool) {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'latchkey\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("list tables");
+    assert!(!tables.is_empty(), "no latchkey tables found");
+    for table in tables {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(pool)
+            .await
+            .expect("empty table");
+    }
+}
+
+/// Empties every latchkey table in the bench's schema.
+async fn empty_postgres(pool: &PgPool) {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() \
+         AND tablename LIKE 'latchkey\\_%'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("list tables");
+    assert!(!tables.is_empty(), "no latchkey tables found");
+    sqlx::query(&format!("TRUNCATE {}", tables.join(", ")))
+        .execute(pool)
+        .await
+        .expect("empty tables");
+}
+
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -273,7 +306,11 @@ fn sqlite(c: &mut Criterion) {
         pool
     });
     let store: Arc<dyn OtpStore> = Arc::new(SqliteStore::from_pool(pool.clone()));
+    // Each side starts on empty tables: flows leave rows behind, and the
+    // side run second would otherwise work on larger tables.
+    rt.block_on(empty_sqlite(&pool));
     bench_side(c, &rt, "sqlite", "store", || store_flow(store.clone()));
+    rt.block_on(empty_sqlite(&pool));
     bench_side(c, &rt, "sqlite", "bare", || bare_sqlite_flow(pool.clone()));
     rt.block_on(pool.close());
     let _ = std::fs::remove_dir_all(dir);
@@ -306,7 +343,9 @@ fn postgres(c: &mut Criterion) {
         pool
     });
     let store: Arc<dyn OtpStore> = Arc::new(PostgresStore::from_pool(pool.clone()));
+    rt.block_on(empty_postgres(&pool));
     bench_side(c, &rt, "postgres", "store", || store_flow(store.clone()));
+    rt.block_on(empty_postgres(&pool));
     bench_side(c, &rt, "postgres", "bare", || {
         bare_postgres_flow(pool.clone())
     });
