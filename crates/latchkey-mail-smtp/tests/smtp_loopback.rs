@@ -9,8 +9,8 @@
 //! `LATCHKEY_REQUIRE_PEERS=1`); the cases that need no server always run.
 
 use std::fs;
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,14 +28,15 @@ use latchkey_otp::{
 use latchkey_store_memory::MemoryStore;
 use latchkey_testkit::peers::{self, AIOSMTPD};
 
-/// The server: `server.py PORT OUTDIR MODE`, MODE `accept` or
-/// `refuse-rcpt` (550 to every recipient). It stops when its stdin closes,
-/// so it cannot outlive the test process.
+/// The server: `server.py OUTDIR MODE`, MODE `accept` or `refuse-rcpt`
+/// (550 to every recipient). It binds a free port itself (trying again if
+/// another process takes the port first), prints `PORT` once it listens,
+/// and stops when its stdin closes, so it cannot outlive the test process.
 const SERVER_PY: &str = r#"
-import email, email.policy, os, sys
+import email, email.policy, os, socket, sys
 from aiosmtpd.controller import Controller
 
-port, outdir, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+outdir, mode = sys.argv[1], sys.argv[2]
 count = 0
 
 class Handler:
@@ -70,21 +71,42 @@ class Handler:
         os.rename(tmp, os.path.join(outdir, "mail-%d" % count))
         return "250 Message accepted for delivery"
 
-controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-controller.start()
+for attempt in range(20):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    try:
+        controller.start()
+        break
+    except OSError:  # someone else bound the port in between
+        continue
+else:
+    raise SystemExit("no free port")
+print(port, flush=True)
 try:
     sys.stdin.read()
 finally:
     controller.stop()
 "#;
 
-/// A port on 127.0.0.1 that was free a moment ago (and that nothing
-/// listens on until someone binds it).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a loopback port")
-        .port()
+/// A port on 127.0.0.1 that nothing listens on, held (as the local end
+/// of a connection) until the guard drops, so no other test or process can
+/// start listening there meanwhile.
+struct ClosedPort {
+    port: u16,
+    _ends: (TcpStream, TcpStream),
+}
+
+fn closed_port() -> ClosedPort {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let (server, _) = listener.accept().expect("accept");
+    ClosedPort {
+        port: client.local_addr().expect("addr").port(),
+        _ends: (client, server),
+    }
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -178,49 +200,32 @@ impl SmtpServer {
         let mails = dir.0.join("mails");
         fs::write(&script, SERVER_PY).expect("write the server script");
         fs::create_dir(&mails).expect("create the mail dir");
-        let port = free_port();
         let stderr = fs::File::create(dir.0.join("stderr")).expect("stderr file");
         let mut child = Command::new(peers::python())
             .arg(&script)
-            .arg(port.to_string())
             .arg(&mails)
             .arg(mode)
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("start python");
         let stdin = child.stdin.take();
+        // The first line is the port, written once the server listens; EOF
+        // means it exited first (python's stderr says why).
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
         let mut server = Self {
             child,
             stdin,
-            port,
+            port: 0,
             dir,
         };
-        server.wait_until_listening();
+        server.port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("aiosmtpd did not start: {}", server.stderr()));
         Some(server)
-    }
-
-    fn wait_until_listening(&mut self) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "aiosmtpd exited ({status}) before listening: {}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not listen on {addr} within 10 s: {}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
     fn stderr(&self) -> String {
@@ -425,7 +430,8 @@ async fn a_mailed_sign_in_code_travels_over_smtp_and_verifies() {
 
 #[tokio::test]
 async fn a_server_that_is_down_withdraws_the_code_with_a_clear_error() {
-    let port = free_port(); // nothing listens here
+    let closed = closed_port(); // nothing listens here, and nothing will
+    let port = closed.port;
     let (codes, template) = mailed_codes(SmtpMailer::new(plain_settings(port)).expect("valid"));
     let jane = AccountId::new("jane").expect("account id");
     let err = codes
@@ -563,7 +569,8 @@ async fn starttls_required_never_falls_back_to_plain_text() {
 async fn debug_output_and_errors_never_show_the_credentials() {
     let password = "tr0ub4dor&3-correct-horse";
     let username = "smtp-user-7f3a";
-    let port = free_port(); // nothing listens here
+    let closed = closed_port(); // nothing listens here, and nothing will
+    let port = closed.port;
     let settings = SmtpSettings::new("127.0.0.1", address("no-reply@example.com"))
         .with_security(Security::StartTls)
         .with_port(port)
