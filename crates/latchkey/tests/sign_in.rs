@@ -158,6 +158,21 @@ impl World {
     }
 }
 
+/// A mailed code that is not `code` (a fixed "wrong" code would be right
+/// once in a million runs).
+fn other_code(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+/// A 6-digit code that no step in the ±1 window around `now` produces.
+fn wrong_totp(app: &Totp, now: OffsetDateTime) -> String {
+    let step = app.step_at(now).unwrap();
+    (0..)
+        .map(|n| format!("{n:06}"))
+        .find(|c| (step - 1..=step + 1).all(|s| app.code_for_step(s) != *c))
+        .unwrap()
+}
+
 fn signed_in(outcome: Submitted) -> SignedIn {
     match outcome {
         Submitted::SignedIn(done) => done,
@@ -327,9 +342,10 @@ async fn mailed_code_failures_count_against_the_account_across_challenges() {
     let w = World::new().await;
     // Three wrong codes on one challenge...
     let first = w.mailed_challenge().await;
+    let wrong = other_code(&code_in_last_mail(&w.mailer));
     for left in [4, 3, 2] {
         assert!(matches!(
-            w.submit(&first, Answer::MailedCode("000000")).await,
+            w.submit(&first, Answer::MailedCode(wrong)).await,
             Submitted::Wrong { attempts_left } if attempts_left == left
         ));
     }
@@ -340,7 +356,7 @@ async fn mailed_code_failures_count_against_the_account_across_challenges() {
     let code = code_in_last_mail(&w.mailer);
     for left in [4, 3] {
         assert!(matches!(
-            w.submit(&challenge, Answer::MailedCode("000000")).await,
+            w.submit(&challenge, Answer::MailedCode(other_code(&code))).await,
             Submitted::Wrong { attempts_left } if attempts_left == left
         ));
     }
@@ -939,9 +955,10 @@ async fn unlock_clears_the_code_backoff_and_two_factors_own_count() {
     let w = World::new().await;
     let (app, _) = w.enable_two_factor().await;
     let challenge = w.second_factor_challenge().await;
+    let wrong = wrong_totp(&app, w.clock.now());
     for _ in 0..5 {
         assert!(matches!(
-            w.submit(&challenge, Answer::Totp("000000")).await,
+            w.submit(&challenge, Answer::Totp(&wrong)).await,
             Submitted::Wrong { .. }
         ));
     }
