@@ -64,6 +64,42 @@ pub fn code_in_last_mail(mailer: &latchkey_core::RecordingMailer) -> String {
     first_line.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// A 6-digit mailed code that is not `code`: a "wrong" code that is
+/// wrong in every run.
+///
+/// ```
+/// assert_eq!(latchkey_testkit::wrong_mailed_code("000000"), "111111");
+/// assert_eq!(latchkey_testkit::wrong_mailed_code("123456"), "000000");
+/// ```
+#[must_use]
+pub fn wrong_mailed_code(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+/// A 6-digit code that no step in the ±1 window around `now` produces:
+/// a "wrong" code that is wrong in every run (a fixed `000000` is right
+/// about once in a million).
+///
+/// ```
+/// use latchkey_otp::{Algorithm, OtpSecret, Totp};
+/// let app = Totp::new(&OtpSecret::from_bytes(&[7; 20])?, Algorithm::Sha1, 6, 30)?;
+/// let now = time::OffsetDateTime::now_utc();
+/// let wrong = latchkey_testkit::wrong_totp_code(&app, now);
+/// assert_eq!(app.verify(&wrong, now, 1)?, latchkey_otp::TotpMatch::NoMatch);
+/// # Ok::<(), latchkey_otp::Error>(())
+/// ```
+///
+/// # Panics
+/// When `now` is before 1970.
+#[must_use]
+pub fn wrong_totp_code(app: &latchkey_otp::Totp, now: time::OffsetDateTime) -> String {
+    let step = app.step_at(now).expect("a time after 1970");
+    (0..)
+        .map(|n| format!("{n:06}"))
+        .find(|c| (step.saturating_sub(1)..=step + 1).all(|s| app.code_for_step(s) != *c))
+        .expect("some 6-digit code is in no step of the window")
+}
+
 /// A fresh [`AccountId`] (see [`fresh_name`]).
 ///
 /// # Panics

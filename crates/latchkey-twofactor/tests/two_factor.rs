@@ -10,6 +10,7 @@ use latchkey_core::{
 };
 use latchkey_otp::Totp;
 use latchkey_store_memory::MemoryStore;
+use latchkey_testkit::wrong_totp_code;
 use latchkey_twofactor::{
     Action, ChangeOutcome, ConfirmOutcome, Error, FactorOutcome, Mode, RecoveryCodes, SecondFactor,
     SecretSealer, TwoFactor, TwoFactorSettings, TwoFactorStore,
@@ -18,17 +19,6 @@ use time::{Duration, OffsetDateTime};
 
 fn key(id: &str, byte: u8) -> EncryptionKey {
     EncryptionKey::new(KeyId::new(id).unwrap(), [byte; 32])
-}
-
-/// A 6-digit code that no step in the ±1 window around `now` produces. A
-/// fixed "wrong" code checked against the current step alone is right
-/// about 2 times in 10^6 (the neighbouring steps are accepted too).
-fn wrong_code(app: &Totp, now: OffsetDateTime) -> String {
-    let step = app.step_at(now).unwrap();
-    (0..)
-        .map(|n| format!("{n:06}"))
-        .find(|c| (step - 1..=step + 1).all(|s| app.code_for_step(s) != *c))
-        .unwrap()
 }
 
 struct Fixture {
@@ -144,9 +134,13 @@ async fn enrolment_gives_a_uri_then_a_first_code_turns_2fa_on_with_ten_recovery_
     );
     let app = enrolment.uri.totp().unwrap();
     let wrong =
-        f.tf.confirm_enrolment(&f.account, &f.address, &wrong_code(&app, f.clock.now()))
-            .await
-            .unwrap();
+        f.tf.confirm_enrolment(
+            &f.account,
+            &f.address,
+            &wrong_totp_code(&app, f.clock.now()),
+        )
+        .await
+        .unwrap();
     assert!(matches!(wrong, ConfirmOutcome::WrongCode));
     let code = app.code_at(f.clock.now()).unwrap();
     let ConfirmOutcome::Enabled { recovery_codes } =
@@ -231,7 +225,7 @@ async fn wrong_codes_are_rejected_and_unenrolled_accounts_say_so() {
     assert_eq!(f.totp("123456").await, FactorOutcome::NotEnrolled);
     let (app, _) = f.enrol().await;
     f.next_step();
-    let wrong = wrong_code(&app, f.clock.now());
+    let wrong = wrong_totp_code(&app, f.clock.now());
     assert_eq!(f.totp(&wrong).await, FactorOutcome::Rejected);
     assert_eq!(f.totp("not a code").await, FactorOutcome::Rejected);
 }
@@ -299,7 +293,7 @@ async fn req_28_30_regenerating_needs_a_fresh_factor_voids_the_old_set_and_mails
         f.tf.regenerate_recovery_codes(
             &f.account,
             &f.address,
-            SecondFactor::Totp(&wrong_code(&app, f.clock.now())),
+            SecondFactor::Totp(&wrong_totp_code(&app, f.clock.now())),
         )
         .await
         .unwrap();
@@ -459,7 +453,7 @@ async fn a_code_approves_one_operation_once() {
 async fn req_24_wrong_second_factors_are_throttled_then_locked_and_a_success_clears_the_count() {
     let f = Fixture::new();
     let (app, _) = f.enrol().await;
-    let wrong = |app: &Totp, clock: &ManualClock| wrong_code(app, clock.now());
+    let wrong = |app: &Totp, clock: &ManualClock| wrong_totp_code(app, clock.now());
     for _ in 0..5 {
         assert_eq!(
             f.totp(&wrong(&app, &f.clock)).await,

@@ -15,7 +15,7 @@ use latchkey::recovery::{ConfirmOutcome, LinkedIdentity, Provider, StartOutcome,
 use latchkey::twofactor::{Mode, RecoveryCodes, SecondFactor};
 use latchkey::*;
 use latchkey_store_memory::MemoryStore;
-use latchkey_testkit::code_in_last_mail;
+use latchkey_testkit::{code_in_last_mail, wrong_mailed_code, wrong_totp_code};
 use time::{Duration, OffsetDateTime};
 
 const PASSWORD: &str = "violet umbrella sky";
@@ -156,21 +156,6 @@ impl World {
             other => panic!("expected a second-factor challenge, got {other:?}"),
         }
     }
-}
-
-/// A mailed code that is not `code` (a fixed "wrong" code would be right
-/// once in a million runs).
-fn other_code(code: &str) -> &'static str {
-    if code == "000000" { "111111" } else { "000000" }
-}
-
-/// A 6-digit code that no step in the ±1 window around `now` produces.
-fn wrong_totp(app: &Totp, now: OffsetDateTime) -> String {
-    let step = app.step_at(now).unwrap();
-    (0..)
-        .map(|n| format!("{n:06}"))
-        .find(|c| (step - 1..=step + 1).all(|s| app.code_for_step(s) != *c))
-        .unwrap()
 }
 
 fn signed_in(outcome: Submitted) -> SignedIn {
@@ -342,7 +327,7 @@ async fn mailed_code_failures_count_against_the_account_across_challenges() {
     let w = World::new().await;
     // Three wrong codes on one challenge...
     let first = w.mailed_challenge().await;
-    let wrong = other_code(&code_in_last_mail(&w.mailer));
+    let wrong = wrong_mailed_code(&code_in_last_mail(&w.mailer));
     for left in [4, 3, 2] {
         assert!(matches!(
             w.submit(&first, Answer::MailedCode(wrong)).await,
@@ -356,7 +341,7 @@ async fn mailed_code_failures_count_against_the_account_across_challenges() {
     let code = code_in_last_mail(&w.mailer);
     for left in [4, 3] {
         assert!(matches!(
-            w.submit(&challenge, Answer::MailedCode(other_code(&code))).await,
+            w.submit(&challenge, Answer::MailedCode(wrong_mailed_code(&code))).await,
             Submitted::Wrong { attempts_left } if attempts_left == left
         ));
     }
@@ -955,7 +940,7 @@ async fn unlock_clears_the_code_backoff_and_two_factors_own_count() {
     let w = World::new().await;
     let (app, _) = w.enable_two_factor().await;
     let challenge = w.second_factor_challenge().await;
-    let wrong = wrong_totp(&app, w.clock.now());
+    let wrong = wrong_totp_code(&app, w.clock.now());
     for _ in 0..5 {
         assert!(matches!(
             w.submit(&challenge, Answer::Totp(&wrong)).await,
