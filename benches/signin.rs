@@ -13,14 +13,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use latchkey::credentials::{HashSettings, Hasher, PasswordPolicy};
+use latchkey::credentials::{HashSettings, Hasher};
 use latchkey::{
-    Answer, ClientContext, Host, InMemoryAccounts, Keys, MailedCodePolicy, SignIn, SignInSettings,
-    SignInStep, Stores, Submitted,
+    Answer, ClientContext, InMemoryAccounts, Keys, MailedCodePolicy, SignIn, SignInStep, Submitted,
 };
-use latchkey_core::{
-    AccountId, EmailAddress, EncryptionKey, KeyId, ManualClock, Pepper, RecordingMailer,
-};
+use latchkey_core::{ManualClock, Pepper, RecordingMailer};
 use latchkey_store_memory::MemoryStore;
 use latchkey_testkit::code_in_last_mail;
 use time::{Duration, OffsetDateTime};
@@ -34,7 +31,7 @@ struct Bench {
     flow: SignIn,
 }
 
-fn bench_with(hasher: Hasher) -> Bench {
+fn bench_with(hash_settings: HashSettings) -> Bench {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .build()
@@ -44,29 +41,21 @@ fn bench_with(hasher: Hasher) -> Bench {
     ));
     let mailer = Arc::new(RecordingMailer::new());
     let accounts = Arc::new(InMemoryAccounts::new());
-    let mut settings = SignInSettings::new("bench");
-    settings.mailed_code_policy = MailedCodePolicy::Always;
-    settings.hasher = hasher;
-    let flow = SignIn::new(
-        Stores::all(Arc::new(MemoryStore::new())),
-        Host::new(mailer.clone(), clock.clone(), accounts.clone()),
-        Keys::new(
-            Pepper::from_bytes(&[7; 32]).expect("pepper"),
-            EncryptionKey::new(KeyId::new("k1").expect("id"), [1; 32]),
-        ),
-        settings,
+    let flow = SignIn::builder(
+        "bench",
+        Keys::new(Pepper::from_bytes(&[7; 32]).expect("pepper")),
     )
+    .store(Arc::new(MemoryStore::new()))
+    .accounts(accounts)
+    .mailer(mailer.clone())
+    .clock(clock.clone())
+    .mailed_code_policy(MailedCodePolicy::Always)
+    .hash_settings(hash_settings)
+    .build()
     .expect("flow");
-    let jane = AccountId::new("jane").expect("id");
-    accounts.add(
-        "jane",
-        &jane,
-        EmailAddress::parse("jane@example.com").expect("a"),
-    );
     runtime.block_on(async {
         let _ = flow
-            .checker()
-            .register("jane", &jane, PASSWORD, &PasswordPolicy::new())
+            .register("jane", "jane@example.com", PASSWORD)
             .await
             .expect("register");
     });
@@ -115,7 +104,7 @@ fn sign_in_with_a_mailed_code(c: &mut Criterion) {
             HashSettings::below_floor(8, 1, 1).expect("settings"),
         ),
     ] {
-        let bench = bench_with(Hasher::new(settings));
+        let bench = bench_with(settings);
         group.bench_function(format!("mailed_code_flow/{name}"), |b| {
             b.iter(|| black_box(bench.one_sign_in()));
         });

@@ -14,12 +14,10 @@ use std::time::Instant;
 
 use latchkey::credentials::{CredentialStore, HashSettings, Hasher};
 use latchkey::{
-    Answer, ClientContext, Host, InMemoryAccounts, Keys, MailedCodePolicy, SignIn, SignInSettings,
-    SignInStep, Stores, Submitted,
+    Accounts, Answer, ClientContext, InMemoryAccounts, Keys, MailedCodePolicy, SignIn, SignInStep,
+    Submitted,
 };
-use latchkey_core::{
-    AccountId, EmailAddress, EncryptionKey, KeyId, MailError, Mailer, Message, Pepper, SystemClock,
-};
+use latchkey_core::{AccountId, EmailAddress, MailError, Mailer, Message, Pepper};
 use latchkey_store_memory::MemoryStore;
 use tokio::sync::Semaphore;
 
@@ -85,31 +83,31 @@ fn main() {
 
     let mailboxes = Arc::new(Mailboxes::default());
     let accounts = Arc::new(InMemoryAccounts::new());
-    let mut settings = SignInSettings::new("load");
-    settings.mailed_code_policy = MailedCodePolicy::Always;
     let store = Arc::new(MemoryStore::new());
-    let flow = SignIn::new(
-        Stores::all(store.clone()),
-        Host::new(mailboxes.clone(), Arc::new(SystemClock), accounts.clone()),
-        Keys::new(
-            Pepper::from_bytes(&[7; 32]).expect("pepper"),
-            EncryptionKey::new(KeyId::new("k1").expect("id"), [1; 32]),
-        ),
-        settings,
+    let flow = SignIn::builder(
+        "load",
+        Keys::new(Pepper::from_bytes(&[7; 32]).expect("pepper")),
     )
+    .store(store.clone())
+    .accounts(accounts.clone())
+    .mailer(mailboxes.clone())
+    .mailed_code_policy(MailedCodePolicy::Always)
+    .build()
     .expect("flow");
     let rss_before = peak_rss_kib().unwrap_or(0);
     runtime.block_on(async {
         for n in 0..users {
             let id = AccountId::new(format!("user-{n}")).expect("id");
             let login = format!("user{n}");
-            accounts.add(
-                &login,
-                &id,
-                EmailAddress::parse(&format!("u{n}@example.com")).expect("a"),
-            );
+            accounts
+                .set_address(
+                    &id,
+                    &EmailAddress::parse(&format!("u{n}@example.com")).expect("a"),
+                )
+                .await
+                .expect("address");
             // Registration hashes once per user; not part of the measurement.
-            let phc = flow.checker().hasher().hash(PASSWORD).expect("hash");
+            let phc = flow.hasher().hash(PASSWORD).expect("hash");
             assert!(
                 CredentialStore::create(&*store, &login, &id, &phc)
                     .await

@@ -25,8 +25,10 @@ fn verify_with_decryption(c: &mut Criterion) {
     let clock = Arc::new(ManualClock::new(
         OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time"),
     ));
+    let store = Arc::new(MemoryStore::new());
     let tf = TwoFactor::new(
-        Arc::new(MemoryStore::new()),
+        store.clone(),
+        store,
         Arc::new(RecordingMailer::new()),
         clock.clone(),
         SecretSealer::new(EncryptionKey::new(KeyId::new("k1").expect("id"), [1; 32])),

@@ -25,15 +25,22 @@ impl EmailAddress {
     /// refused: only the bare address is accepted.
     ///
     /// # Errors
-    /// [`Error::InvalidEmail`] when the syntax is wrong.
+    /// [`Error::InvalidEmail`] when the syntax is wrong. Its message says
+    /// what is wrong without quoting the input.
     pub fn parse(input: &str) -> Result<Self, Error> {
         let options = email_address::Options::default().without_display_text();
-        let parsed = email_address::EmailAddress::parse_with_options(input, options)
-            .map_err(|e| Error::InvalidEmail(e.to_string()))?;
+        let parsed =
+            email_address::EmailAddress::parse_with_options(input, options).map_err(|e| {
+                Error::InvalidEmail {
+                    reason: "not an address by RFC 5321/5322",
+                    source: Some(Box::new(e)),
+                }
+            })?;
         if parsed.as_str() != input {
-            return Err(Error::InvalidEmail(
-                "unexpected text around the address".into(),
-            ));
+            return Err(Error::InvalidEmail {
+                reason: "unexpected text around the address",
+                source: None,
+            });
         }
         Ok(Self(input.to_owned()))
     }
@@ -123,6 +130,34 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn invalid_address_errors_never_quote_the_input() {
+        for bad in [
+            "jane.doe.secret-tag",
+            "jane@doe@secret-tag.example",
+            "Jane Secret <jane@secret-tag.example>",
+            "jane secret@tag.example",
+        ] {
+            let err = EmailAddress::parse(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidEmail { .. }),
+                "{bad:?}: {err:?}"
+            );
+            let shown = format!("{err} {err:?}");
+            assert!(
+                !shown.contains("secret") && !shown.contains("jane"),
+                "{bad:?}: {shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_address_errors_keep_the_parsers_reason_as_their_source() {
+        let err = EmailAddress::parse("a b@c.d").unwrap_err();
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(!source.to_string().contains("a b"), "{source}");
     }
 
     #[test]

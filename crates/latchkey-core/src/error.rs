@@ -9,9 +9,17 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The text is not a valid email address.
-    #[error("invalid email address: {0}")]
-    InvalidEmail(String),
+    /// The text is not a valid email address. The message says what is
+    /// wrong without quoting the text.
+    #[error("invalid email address: {reason}")]
+    InvalidEmail {
+        /// What is wrong with it.
+        reason: &'static str,
+        /// The `email_address` crate's error, when it is the one that
+        /// refused.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The text is not a valid account id.
     #[error("invalid account id: {0}")]
     InvalidAccountId(&'static str),

@@ -31,6 +31,7 @@ mod account;
 mod clock;
 mod email;
 mod error;
+pub mod executor;
 mod keyed;
 mod mail;
 pub mod random;
@@ -43,6 +44,10 @@ pub use error::{Error, MailError, StoreError};
 pub use keyed::KeyedHmac;
 pub use mail::{ConsoleMailer, Mailer, Message, MessageKind, RecordingMailer};
 pub use secret::{EncryptionKey, KeyId, Pepper, SecretString};
+
+/// The digest of one write a second factor approves (a package tarball's
+/// SHA-256, say), computed by the host.
+pub type OperationDigest = [u8; 32];
 
 /// Re-exported so that hosts name the same `time` types as latchkey.
 pub use time;

@@ -200,6 +200,30 @@ impl RecordingMailer {
         self.state().sent.last().cloned()
     }
 
+    /// The code in the newest mail: the digits of its first line, as
+    /// latchkey's default templates write it ("Your one-time password
+    /// is: 123456"). `None` when no mail was sent or its first line has no
+    /// digits.
+    ///
+    /// ```
+    /// use latchkey_core::{EmailAddress, Mailer, Message, MessageKind, RecordingMailer};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mailer = RecordingMailer::new();
+    /// assert_eq!(mailer.last_code(), None);
+    /// let to = EmailAddress::parse("jane@example.com")?;
+    /// mailer.send(Message::new(to, "OTP", "Your one-time password is: 123456\n", MessageKind::SignInCode)).await?;
+    /// assert_eq!(mailer.last_code().as_deref(), Some("123456"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn last_code(&self) -> Option<String> {
+        let mail = self.last()?;
+        let first_line = mail.text.lines().next().unwrap_or_default();
+        let code: String = first_line.chars().filter(char::is_ascii_digit).collect();
+        (!code.is_empty()).then_some(code)
+    }
+
     /// Removes and returns every message accepted so far.
     pub fn take(&self) -> Vec<Message> {
         std::mem::take(&mut self.state().sent)

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use latchkey_core::executor::{BlockingExecutor, Inline, offload};
 use latchkey_core::{AccountId, SecretString, random};
+use zeroize::Zeroizing;
 
 use crate::{
     CredentialStore, Error, Hasher, PasswordPolicy, PolicyContext, Refusal, StoredCredential,
@@ -90,7 +92,8 @@ pub enum ChangeOutcome {
 pub struct CredentialChecker {
     store: Arc<dyn CredentialStore>,
     hasher: Hasher,
-    dummy_phc: String,
+    dummy_phc: Arc<str>,
+    executor: Arc<dyn BlockingExecutor>,
 }
 
 impl std::fmt::Debug for CredentialChecker {
@@ -100,13 +103,15 @@ impl std::fmt::Debug for CredentialChecker {
         f.debug_struct("CredentialChecker")
             .field("store", &self.store)
             .field("hasher", &self.hasher)
+            .field("executor", &self.executor)
             .finish_non_exhaustive()
     }
 }
 
 impl CredentialChecker {
     /// Builds a checker; makes the dummy hash for unknown logins (one
-    /// Argon2 run).
+    /// Argon2 run). Argon2 runs on the calling thread until
+    /// [`with_executor`](Self::with_executor) says where else.
     ///
     /// # Errors
     /// When the OS random generator or Argon2 fails.
@@ -118,8 +123,25 @@ impl CredentialChecker {
         Ok(Self {
             store,
             hasher,
-            dummy_phc,
+            dummy_phc: dummy_phc.into(),
+            executor: Arc::new(Inline),
         })
+    }
+
+    /// Runs every hash on `executor` (an async host passes one that keeps
+    /// Argon2 off its async threads, such as the `latchkey` facade's
+    /// `TokioBlocking`).
+    #[must_use]
+    pub fn with_executor(mut self, executor: Arc<dyn BlockingExecutor>) -> Self {
+        self.executor = executor;
+        self
+    }
+
+    /// Hashes `password` on the executor.
+    async fn hash_off_thread(&self, password: &str) -> Result<String, Error> {
+        let hasher = self.hasher.clone();
+        let password = Zeroizing::new(password.to_owned());
+        offload(&*self.executor, move || hasher.hash(&password)).await?
     }
 
     /// The hasher in use.
@@ -140,7 +162,7 @@ impl CredentialChecker {
         };
         let mut rehashed = false;
         if rehash_due {
-            let fresh = self.hasher.hash(password)?;
+            let fresh = self.hash_off_thread(password).await?;
             rehashed = self
                 .store
                 .replace_hash_if_unchanged(&credential.account, &credential.phc, &fresh)
@@ -176,7 +198,7 @@ impl CredentialChecker {
         if !outcome.is_accepted() {
             return Ok(RegisterOutcome::Refused(outcome.reasons().to_vec()));
         }
-        let phc = self.hasher.hash(password)?;
+        let phc = self.hash_off_thread(password).await?;
         Ok(if self.store.create(login, account, &phc).await? {
             RegisterOutcome::Registered
         } else {
@@ -209,7 +231,7 @@ impl CredentialChecker {
         if !outcome.is_accepted() {
             return Ok(ChangeOutcome::Refused(outcome.reasons().to_vec()));
         }
-        let fresh = self.hasher.hash(new.expose())?;
+        let fresh = self.hash_off_thread(new.expose()).await?;
         Ok(
             if self
                 .store
@@ -232,7 +254,65 @@ impl CredentialChecker {
         password: &str,
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
         let found = self.find(login).await?;
-        self.verify_found(found, password)
+        self.verify_found_off_thread(found, password).await
+    }
+
+    /// [`verify_found`](Self::verify_found) on the executor.
+    async fn verify_found_off_thread(
+        &self,
+        found: Option<StoredCredential>,
+        password: &str,
+    ) -> Result<Option<(StoredCredential, bool)>, Error> {
+        let checker = self.clone();
+        let password = Zeroizing::new(password.to_owned());
+        offload(&*self.executor, move || {
+            checker.verify_found(found, &password)
+        })
+        .await?
+    }
+}
+
+/// The halves of a check, for hosts that compose the flow themselves:
+/// look up, verify, and store an upgraded hash.
+impl CredentialChecker {
+    /// The second half of a check, on the executor: verifies `password`
+    /// against what [`find`](Self::find) returned (one full hash even when
+    /// nothing was found), and on a match with stale settings stores a
+    /// fresh hash with a compare-and-set (best effort: a failed upgrade
+    /// never refuses a right password; the next sign-in tries again).
+    /// Returns the credential only on a match.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use latchkey_core::AccountId;
+    /// use latchkey_credentials::*;
+    /// use latchkey_store_memory::MemoryStore;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let checker = CredentialChecker::new(Arc::new(MemoryStore::new()), Hasher::new(HashSettings::default()))?;
+    /// let id = AccountId::new("42")?;
+    /// let _ = checker.register("jane", &id, "violet umbrella sky", &PasswordPolicy::new()).await?;
+    /// let found = checker.find("jane").await?;
+    /// assert_eq!(checker.verify(found, "violet umbrella sky").await?.map(|c| c.account), Some(id));
+    /// assert!(checker.verify(None, "anything").await?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// A malformed stored hash, an Argon2 failure, or the executor's.
+    pub async fn verify(
+        &self,
+        found: Option<StoredCredential>,
+        password: &str,
+    ) -> Result<Option<StoredCredential>, Error> {
+        let Some((credential, rehash_due)) = self.verify_found_off_thread(found, password).await?
+        else {
+            return Ok(None);
+        };
+        if rehash_due && let Ok(fresh) = self.hash_off_thread(password).await {
+            let _ = self.store_rehash(&credential, &fresh).await;
+        }
+        Ok(Some(credential))
     }
 
     /// The first half of a check, for hosts that run the hash elsewhere
@@ -253,7 +333,9 @@ impl CredentialChecker {
     /// The second half of a check: verifies `password` against what
     /// [`find`](Self::find) returned, at the cost of one full hash even
     /// when nothing was found (against the dummy hash). `Some((credential,
-    /// rehash_due))` only on a match. Runs Argon2 on the calling thread.
+    /// rehash_due))` only on a match. Runs Argon2 on the calling thread
+    /// (see [`verify`](Self::verify) for the same on the executor, with
+    /// the rehash).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -287,9 +369,7 @@ impl CredentialChecker {
         // Over-long passwords cannot match, but still cost one hash.
         let acceptable = normalize_password(password).is_ok();
         let candidate = if acceptable { password } else { "" };
-        let phc = found
-            .as_ref()
-            .map_or(self.dummy_phc.as_str(), |c| c.phc.as_str());
+        let phc = found.as_ref().map_or(&*self.dummy_phc, |c| c.phc.as_str());
         let verification = self.hasher.verify(candidate, phc)?;
         Ok(match (found, acceptable, verification) {
             (Some(credential), true, Verification::Match { rehash_due }) => {

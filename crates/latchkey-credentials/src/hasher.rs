@@ -1,72 +1,26 @@
-//! Argon2 hashing to PHC strings and verification of any Argon2 PHC string.
+//! Argon2 hashing to PHC strings, on a bounded pool of work memory. The
+//! `verify` module verifies any Argon2 PHC string; `memory` holds the pool.
+
+mod memory;
+mod verify;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use latchkey_core::{Pepper, random};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use self::memory::MemoryPool;
+pub use self::verify::{Verification, VerifyLimits};
 use crate::{Error, HashSettings, normalize_password};
 
 /// Bytes of Argon2 output in the hashes latchkey makes.
 pub(crate) const OUTPUT_LEN: usize = 32;
 /// Bytes of random salt in the hashes latchkey makes (REQ-08).
 pub const SALT_LEN: usize = 16;
-
-/// What [`Hasher::verify`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[must_use]
-pub enum Verification {
-    /// The password matches. When `rehash_due`, the stored hash was made
-    /// with other settings (another variant, version or cost) and should
-    /// be replaced with a fresh [`Hasher::hash`] (REQ-09).
-    Match {
-        /// Whether the stored hash differs from the current settings.
-        rehash_due: bool,
-    },
-    /// The password does not match.
-    Mismatch,
-}
-
-impl Verification {
-    /// Whether the password matched.
-    #[must_use]
-    pub fn is_match(self) -> bool {
-        matches!(self, Self::Match { .. })
-    }
-}
-
-/// Caps on the cost a stored hash may ask of the verifier, so a hash from
-/// elsewhere (or a corrupted row) cannot exhaust memory or CPU.
-///
-/// ```
-/// use latchkey_credentials::VerifyLimits;
-/// let limits = VerifyLimits::default();
-/// assert_eq!(limits.max_memory_kib, 1 << 20);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VerifyLimits {
-    /// Most memory a stored hash may ask for, in KiB (default 1 GiB).
-    pub max_memory_kib: u32,
-    /// Most passes (default 64).
-    pub max_iterations: u32,
-    /// Most lanes (default 64).
-    pub max_parallelism: u32,
-}
-
-impl Default for VerifyLimits {
-    fn default() -> Self {
-        Self {
-            max_memory_kib: 1 << 20,
-            max_iterations: 64,
-            max_parallelism: HashSettings::MAX_PARALLELISM,
-        }
-    }
-}
 
 /// Hashes passwords with Argon2id and verifies any Argon2 PHC string.
 ///
@@ -195,7 +149,10 @@ impl Hasher {
     /// the wrong length.
     pub fn hash_with_salt(&self, password: &str, salt: &[u8]) -> Result<String, Error> {
         let password = normalize_password(password)?;
-        let salt = Salt::new(salt).map_err(|e| Error::InvalidSettings(format!("salt: {e}")))?;
+        let salt = Salt::new(salt).map_err(|e| Error::InvalidSettings {
+            reason: "the salt must be 8 to 48 bytes",
+            source: Some(Box::new(e)),
+        })?;
         let mut out = [0u8; OUTPUT_LEN];
         self.compute(
             Algorithm::Argon2id,
@@ -209,69 +166,12 @@ impl Hasher {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
             params: ParamsString::try_from(&self.params)
-                .map_err(|e| Error::Hashing(e.to_string()))?,
+                .map_err(|e| Error::Hashing(Box::new(e)))?,
             salt: Some(salt),
-            hash: Some(Output::new(&out).map_err(|e| Error::Hashing(e.to_string()))?),
+            hash: Some(Output::new(&out).map_err(|e| Error::Hashing(Box::new(e)))?),
         };
         out.zeroize();
         Ok(phc.to_string())
-    }
-
-    /// Verifies a password against a stored Argon2 PHC string, comparing
-    /// the outputs in constant time.
-    ///
-    /// PHC outputs of 10 to 64 bytes and salts of 8 to 48 bytes are
-    /// accepted (the PHC format's limits); the reference implementation can
-    /// make hashes outside them, which are refused as malformed.
-    ///
-    /// # Errors
-    /// [`Error::MalformedHash`] when `phc` is not an Argon2 PHC string;
-    /// [`Error::HashTooExpensive`] when it asks for more than the
-    /// [`VerifyLimits`]; [`Error::PasswordTooLong`] over 128 code points.
-    pub fn verify(&self, password: &str, phc: &str) -> Result<Verification, Error> {
-        let stored = StoredHash::parse(phc, &self.limits)?;
-        let password = normalize_password(password)?;
-        let mut out = vec![0u8; stored.expected.len()];
-        self.compute(
-            stored.algorithm,
-            stored.version,
-            &stored.params,
-            password.as_bytes(),
-            &stored.salt,
-            &mut out,
-        )?;
-        let matched: bool = out.as_slice().ct_eq(stored.expected.as_bytes()).into();
-        out.zeroize();
-        Ok(if matched {
-            Verification::Match {
-                rehash_due: self.differs_from_settings(&stored),
-            }
-        } else {
-            Verification::Mismatch
-        })
-    }
-
-    /// Whether a stored hash was made with other settings than the current
-    /// ones, without verifying a password.
-    ///
-    /// # Errors
-    /// [`Error::MalformedHash`] or [`Error::HashTooExpensive`] as in
-    /// [`Hasher::verify`].
-    pub fn needs_rehash(&self, phc: &str) -> Result<bool, Error> {
-        let stored = StoredHash::parse(phc, &self.limits)?;
-        Ok(self.differs_from_settings(&stored))
-    }
-
-    fn differs_from_settings(&self, stored: &StoredHash) -> bool {
-        stored.algorithm != Algorithm::Argon2id
-            || stored.version != Version::V0x13
-            || stored.params.m_cost() != self.settings.memory_kib()
-            || stored.params.t_cost() != self.settings.iterations()
-            || stored.params.p_cost() != self.settings.parallelism()
-            || stored.expected.len() != OUTPUT_LEN
-            || stored.salt.len() < SALT_LEN
-            || !stored.params.keyid().is_empty()
-            || !stored.params.data().is_empty()
     }
 
     fn compute(
@@ -302,190 +202,23 @@ impl Hasher {
     ) -> Result<(), Error> {
         let argon = match secret {
             Some(secret) => Argon2::new_with_secret(secret, algorithm, version, params.clone())
-                .map_err(|e| Error::Hashing(e.to_string()))?,
+                .map_err(|e| Error::Hashing(Box::new(e)))?,
             None => Argon2::new(algorithm, version, params.clone()),
         };
         let blocks = params.block_count();
         let mut lease = self.pool.acquire(blocks, self.params.block_count());
         argon
             .hash_password_into_with_memory(password, salt, out, lease.blocks(blocks))
-            .map_err(|e| Error::Hashing(e.to_string()))
-    }
-}
-
-/// A parsed stored hash.
-struct StoredHash {
-    algorithm: Algorithm,
-    version: Version,
-    params: Params,
-    salt: Salt,
-    expected: Output,
-}
-
-impl StoredHash {
-    fn parse(phc: &str, limits: &VerifyLimits) -> Result<Self, Error> {
-        let malformed = |what: &str| Error::MalformedHash(what.to_owned());
-        let hash = PasswordHash::new(phc).map_err(|e| Error::MalformedHash(e.to_string()))?;
-        let algorithm = Algorithm::new(hash.algorithm.as_str())
-            .map_err(|_| malformed("not an Argon2 variant (argon2i, argon2d or argon2id)"))?;
-        // The reference implementation reads a missing version as 0x10.
-        let version = match hash.version {
-            None | Some(0x10) => Version::V0x10,
-            Some(0x13) => Version::V0x13,
-            Some(_) => return Err(malformed("unknown Argon2 version (expected 16 or 19)")),
-        };
-        let salt = hash.salt.ok_or_else(|| malformed("no salt"))?;
-        let expected = hash.hash.ok_or_else(|| malformed("no hash output"))?;
-        let mut seen = [false; 3];
-        for (ident, _) in hash.params.iter() {
-            let slot = match ident.as_str() {
-                "m" => 0,
-                "t" => 1,
-                "p" => 2,
-                _ => continue,
-            };
-            if std::mem::replace(&mut seen[slot], true) {
-                return Err(malformed("a parameter appears twice"));
-            }
-        }
-        if seen != [true; 3] {
-            return Err(malformed("m, t and p are all required"));
-        }
-        let params = Params::try_from(&hash).map_err(|e| Error::MalformedHash(e.to_string()))?;
-        if params.m_cost() > limits.max_memory_kib {
-            return Err(Error::HashTooExpensive(format!(
-                "m={} KiB is over the limit of {} KiB",
-                params.m_cost(),
-                limits.max_memory_kib
-            )));
-        }
-        if params.t_cost() > limits.max_iterations {
-            return Err(Error::HashTooExpensive(format!(
-                "t={} is over the limit of {}",
-                params.t_cost(),
-                limits.max_iterations
-            )));
-        }
-        if params.p_cost() > limits.max_parallelism {
-            return Err(Error::HashTooExpensive(format!(
-                "p={} is over the limit of {}",
-                params.p_cost(),
-                limits.max_parallelism
-            )));
-        }
-        if u64::from(params.m_cost()) < 8 * u64::from(params.p_cost()) {
-            return Err(malformed("memory under 8 KiB per lane"));
-        }
-        Ok(Self {
-            algorithm,
-            version,
-            params,
-            salt,
-            expected,
-        })
-    }
-}
-
-/// Bounds the hashes in flight and keeps their work memory for reuse.
-#[derive(Debug)]
-struct MemoryPool {
-    max_in_flight: usize,
-    /// Argon2 runs started through this pool (for equal-cost checks and
-    /// metrics).
-    runs: AtomicU64,
-    state: Mutex<PoolState>,
-    released: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct PoolState {
-    in_flight: usize,
-    idle: Vec<WorkMemory>,
-}
-
-/// Argon2 work memory, wiped when dropped.
-#[derive(Debug, Default)]
-struct WorkMemory(Vec<Block>);
-
-impl Drop for WorkMemory {
-    fn drop(&mut self) {
-        self.0.iter_mut().for_each(Zeroize::zeroize);
-    }
-}
-
-impl MemoryPool {
-    fn new(max_in_flight: usize) -> Self {
-        Self {
-            max_in_flight,
-            runs: AtomicU64::new(0),
-            state: Mutex::new(PoolState::default()),
-            released: Condvar::new(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits for a free slot and takes work memory of at least `blocks`.
-    /// `keep_blocks` is the size worth keeping for reuse afterwards.
-    fn acquire(&self, blocks: usize, keep_blocks: usize) -> Lease<'_> {
-        let mut state = self.lock();
-        while state.in_flight >= self.max_in_flight {
-            state = self
-                .released
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        state.in_flight += 1;
-        self.runs.fetch_add(1, Ordering::Relaxed);
-        let memory = state.idle.pop().unwrap_or_default();
-        drop(state);
-        let mut lease = Lease {
-            pool: self,
-            memory,
-            keep_blocks,
-        };
-        if lease.memory.0.len() < blocks {
-            lease.memory.0.resize(blocks, Block::default());
-        }
-        lease
-    }
-}
-
-struct Lease<'a> {
-    pool: &'a MemoryPool,
-    memory: WorkMemory,
-    keep_blocks: usize,
-}
-
-impl Lease<'_> {
-    fn blocks(&mut self, n: usize) -> &mut [Block] {
-        &mut self.memory.0[..n]
-    }
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        let memory = std::mem::take(&mut self.memory);
-        // Memory grown for an unusually expensive stored hash is wiped and
-        // freed rather than kept.
-        let keep = memory.0.len() <= self.keep_blocks;
-        let mut state = self.pool.lock();
-        state.in_flight -= 1;
-        if keep {
-            state.idle.push(memory);
-        }
-        drop(state);
-        self.pool.released.notify_one();
+            .map_err(|e| Error::Hashing(Box::new(e)))
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn fast() -> Hasher {
+    /// A hasher cheap enough for unit tests (below the floor, on purpose).
+    pub(crate) fn fast() -> Hasher {
         Hasher::new(HashSettings::below_floor(64, 1, 1).unwrap())
     }
 
@@ -554,19 +287,11 @@ mod tests {
     }
 
     #[test]
-    fn req_09_rehash_due_when_settings_change() {
-        let old = fast();
-        let phc = old.hash("pw").unwrap();
-        assert_eq!(
-            old.verify("pw", &phc).unwrap(),
-            Verification::Match { rehash_due: false }
-        );
-        let new = Hasher::new(HashSettings::below_floor(128, 1, 1).unwrap());
-        assert_eq!(
-            new.verify("pw", &phc).unwrap(),
-            Verification::Match { rehash_due: true }
-        );
-        assert!(new.needs_rehash(&phc).unwrap());
+    fn a_salt_of_the_wrong_length_is_invalid_settings_with_its_cause() {
+        let err = fast().hash_with_salt("pw", b"short").unwrap_err();
+        assert!(matches!(err, Error::InvalidSettings { .. }), "{err:?}");
+        assert!(err.to_string().contains("salt"), "{err}");
+        assert!(std::error::Error::source(&err).is_some(), "{err:?}");
     }
 
     #[test]
@@ -578,62 +303,6 @@ mod tests {
         assert_eq!(fast().verify("pw", &phc).unwrap(), Verification::Mismatch);
         let other = fast().with_pepper(Pepper::from_bytes(&[6u8; 16]).unwrap());
         assert_eq!(other.verify("pw", &phc).unwrap(), Verification::Mismatch);
-    }
-
-    #[test]
-    fn malformed_hashes_are_errors_not_mismatches() {
-        let h = fast();
-        for bad in [
-            "",
-            "$argon2id$",
-            "$bcrypt$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-            "$argon2id$v=20$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-            "$argon2id$v=19$m=64,t=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-            "$argon2id$v=19$m=64,t=1,p=1,m=64$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ",
-        ] {
-            assert!(
-                matches!(h.verify("pw", bad), Err(Error::MalformedHash(_))),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn stored_hash_over_limits_is_refused_before_any_work() {
-        let h = fast();
-        let huge = "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g";
-        assert!(matches!(
-            h.verify("pw", huge),
-            Err(Error::HashTooExpensive(_))
-        ));
-    }
-
-    #[test]
-    fn in_flight_bound_holds_under_contention() {
-        use std::sync::atomic::AtomicUsize;
-        let pool = Arc::new(MemoryPool::new(2));
-        let current = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                let (pool, current, peak) = (pool.clone(), current.clone(), peak.clone());
-                std::thread::spawn(move || {
-                    for _ in 0..20 {
-                        let _lease = pool.acquire(8, 8);
-                        let now = current.fetch_add(1, Ordering::SeqCst) + 1;
-                        peak.fetch_max(now, Ordering::SeqCst);
-                        std::thread::yield_now();
-                        current.fetch_sub(1, Ordering::SeqCst);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert!(peak.load(Ordering::SeqCst) <= 2);
-        assert!(pool.lock().idle.len() <= 2);
     }
 
     #[test]

@@ -47,7 +47,5 @@ pub use policy::{
 pub use settings::HashSettings;
 pub use store::{CredentialStore, StoredCredential};
 
-/// The README's examples compile and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+// The README's examples run as doc tests of the `latchkey` facade, whose
+// dependencies they use (`ReadmeExamples` in crates/latchkey/src/lib.rs).

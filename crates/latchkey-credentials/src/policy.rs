@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 
+use crate::error::BoxError;
 use crate::password::{MAX_PASSWORD_CHARS, normalize_password};
 
 /// The 10,000 most common passwords, most common first (from the zxcvbn
@@ -128,9 +129,54 @@ pub trait BreachedPasswords: fmt::Debug + Send + Sync + 'static {
 }
 
 /// The breached-password service could not answer.
+///
+/// The service's own error (a failed HTTP request, say) is kept as the
+/// [`source`]; the reason says what failed and never holds the password.
+///
+/// ```
+/// use latchkey_credentials::BreachCheckError;
+/// let e = BreachCheckError::new("the range API timed out", std::io::Error::other("timeout"));
+/// assert_eq!(
+///     e.to_string(),
+///     "breached-password service unavailable: the range API timed out"
+/// );
+/// assert!(std::error::Error::source(&e).is_some());
+/// assert!(std::error::Error::source(&BreachCheckError::msg("no answer")).is_none());
+/// ```
+///
+/// [`source`]: std::error::Error::source
 #[derive(Debug, thiserror::Error)]
-#[error("breached-password service unavailable: {0}")]
-pub struct BreachCheckError(pub String);
+#[error("breached-password service unavailable: {reason}")]
+pub struct BreachCheckError {
+    reason: String,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl BreachCheckError {
+    /// A failure with a reason (never the password) and the service's
+    /// error.
+    pub fn new(reason: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self {
+            reason: reason.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A failure with a reason only.
+    pub fn msg(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// What failed.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
 
 /// Who the password is for, so the policy can refuse the username.
 #[derive(Clone, Copy, Debug, Default)]

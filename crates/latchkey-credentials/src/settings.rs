@@ -73,19 +73,15 @@ impl HashSettings {
     /// [`Error::InvalidSettings`] when Argon2 cannot use them.
     pub fn below_floor(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, Error> {
         if parallelism == 0 || parallelism > Self::MAX_PARALLELISM {
-            return Err(Error::InvalidSettings(format!(
-                "parallelism must be 1 to {}",
-                Self::MAX_PARALLELISM
-            )));
+            // The text names MAX_PARALLELISM (a unit test holds them equal).
+            return Err(Error::invalid_settings("parallelism must be 1 to 64"));
         }
         if iterations == 0 {
-            return Err(Error::InvalidSettings(
-                "iterations must be at least 1".into(),
-            ));
+            return Err(Error::invalid_settings("iterations must be at least 1"));
         }
         if u64::from(memory_kib) < 8 * u64::from(parallelism) {
-            return Err(Error::InvalidSettings(
-                "memory must be at least 8 KiB per lane".into(),
+            return Err(Error::invalid_settings(
+                "memory must be at least 8 KiB per lane",
             ));
         }
         let settings = Self {
@@ -128,7 +124,10 @@ impl HashSettings {
             self.parallelism,
             Some(crate::hasher::OUTPUT_LEN),
         )
-        .map_err(|e| Error::InvalidSettings(e.to_string()))
+        .map_err(|e| Error::InvalidSettings {
+            reason: "Argon2 refuses these costs",
+            source: Some(Box::new(e)),
+        })
     }
 }
 
@@ -183,5 +182,21 @@ mod tests {
         assert!(HashSettings::below_floor(64, 1, 0).is_err());
         assert!(HashSettings::below_floor(8, 1, 2).is_err());
         assert!(HashSettings::below_floor(1 << 20, 2, 65).is_err());
+    }
+
+    #[test]
+    fn refusals_say_which_setting_is_wrong() {
+        let lanes = HashSettings::below_floor(1 << 20, 2, 65).unwrap_err();
+        assert!(matches!(lanes, Error::InvalidSettings { .. }), "{lanes:?}");
+        let max = HashSettings::MAX_PARALLELISM.to_string();
+        assert!(
+            lanes
+                .to_string()
+                .ends_with(&format!("parallelism must be 1 to {max}"))
+        );
+        let passes = HashSettings::below_floor(64, 0, 1).unwrap_err();
+        assert!(passes.to_string().contains("iterations"), "{passes}");
+        let memory = HashSettings::below_floor(8, 1, 2).unwrap_err();
+        assert!(memory.to_string().contains("8 KiB per lane"), "{memory}");
     }
 }

@@ -51,12 +51,12 @@ impl fmt::Debug for StoredCredential {
 #[async_trait]
 pub trait CredentialStore: fmt::Debug + Send + Sync + 'static {
     /// The account and hash for a login, or `None` when the login is
-    /// unknown.
+    /// unknown; the login matches exactly, case and spaces included.
     async fn find_by_login(&self, login: &str) -> Result<Option<StoredCredential>, StoreError>;
 
     /// Records a new login for an account with its first hash. Returns
     /// `false`, changing nothing, when the login or the account already
-    /// has a credential.
+    /// has a credential (one login per account, one account per login).
     async fn create(&self, login: &str, account: &AccountId, phc: &str)
     -> Result<bool, StoreError>;
 
@@ -65,7 +65,8 @@ pub trait CredentialStore: fmt::Debug + Send + Sync + 'static {
     async fn set_hash(&self, account: &AccountId, phc: &str) -> Result<bool, StoreError>;
 
     /// Replaces the account's hash with `new` only if it is still
-    /// `expected`, atomically (compare-and-set). Returns whether it did.
+    /// `expected`, atomically (compare-and-set): of concurrent calls from
+    /// one expected hash exactly one wins. Returns whether it did.
     /// A rehash uses this so that it never overwrites a password change
     /// that landed in between.
     async fn replace_hash_if_unchanged(

@@ -1,14 +1,34 @@
+use std::error::Error as StdError;
+
 use latchkey_core::{MailError, StoreError};
+
+/// A boxed cause, kept as an error's source so that the decoder's error
+/// types stay out of our public API.
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// What went wrong in latchkey-otp. A wrong, expired or used-up code is
 /// not an error: it is a [`VerifyOutcome`](crate::VerifyOutcome) or a
 /// [`TotpMatch`](crate::TotpMatch).
+///
+/// No message or `Debug` output holds a secret, not even one character of
+/// it: a malformed secret or `otpauth://` parameter is named by its
+/// position or its parameter (REQ-41).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A secret's base32 text is malformed.
-    #[error("invalid base32 secret: {0}")]
-    InvalidBase32(String),
+    #[error("invalid base32 secret: {reason} (at index {position})")]
+    InvalidBase32 {
+        /// What is wrong.
+        reason: &'static str,
+        /// The 0-based index, among the characters of the text as given,
+        /// of the first one at fault (its length when the text is too
+        /// short or too long).
+        position: usize,
+        /// The base32 decoder's error, when it is the one that refused.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A secret is shorter than 128 bits (or empty).
     #[error("secret too short: {bits} bits, at least 128 are needed")]
     SecretTooShort {
@@ -31,7 +51,8 @@ pub enum Error {
     /// A time before the TOTP epoch, or past what a 64-bit counter holds.
     #[error("time out of range for TOTP")]
     TimeOutOfRange,
-    /// An `otpauth://` URI that latchkey cannot accept, and why.
+    /// An `otpauth://` URI that latchkey cannot accept, and why: the part
+    /// at fault is named, and never quoted when it may hold the secret.
     #[error("invalid otpauth URI: {0}")]
     InvalidUri(String),
     /// An unknown hash algorithm name.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use data_encoding::BASE32_NOPAD;
+use data_encoding::{BASE32_NOPAD, DecodeKind};
 use latchkey_core::random;
 use zeroize::Zeroizing;
 
@@ -69,20 +69,36 @@ impl OtpSecret {
             normalized.push(c.to_ascii_uppercase());
         }
         let unpadded = normalized.trim_end_matches('=');
-        if let Some(bad) = unpadded
+        // Errors name where the fault is, never the character: it is part
+        // of a secret (REQ-41).
+        if let Some((at, bad)) = unpadded
             .chars()
-            .find(|c| !matches!(c, 'A'..='Z' | '2'..='7'))
+            .enumerate()
+            .find(|(_, c)| !matches!(c, 'A'..='Z' | '2'..='7'))
         {
-            return Err(Error::InvalidBase32(if bad == '=' {
-                "padding inside the text".to_owned()
-            } else {
-                format!("{bad:?} is not in the base32 alphabet (A-Z, 2-7)")
-            }));
+            return Err(Error::InvalidBase32 {
+                reason: if bad == '=' {
+                    "padding inside the text"
+                } else {
+                    "a character is not in the base32 alphabet (A-Z, 2-7)"
+                },
+                position: position_in(text, at),
+                source: None,
+            });
         }
         let bytes = BASE32_NOPAD
             .decode(unpadded.as_bytes())
             .map(Zeroizing::new)
-            .map_err(|e| Error::InvalidBase32(e.to_string()))?;
+            .map_err(|e| Error::InvalidBase32 {
+                reason: match e.kind {
+                    DecodeKind::Length => "a length no base32 text can have",
+                    DecodeKind::Trailing => "non-zero trailing bits",
+                    DecodeKind::Padding => "padding of the wrong length",
+                    DecodeKind::Symbol => "a character is not in the base32 alphabet (A-Z, 2-7)",
+                },
+                position: position_in(text, e.position),
+                source: Some(Box::new(e)),
+            })?;
         Self::from_bytes(&bytes)
     }
 
@@ -97,6 +113,17 @@ impl OtpSecret {
     pub fn expose(&self) -> &[u8] {
         &self.0
     }
+}
+
+/// The index in `text` (as given, spaces included) of the character at
+/// `index` among its non-space characters; `text`'s length in characters
+/// past the end.
+fn position_in(text: &str, index: usize) -> usize {
+    text.chars()
+        .enumerate()
+        .filter(|(_, c)| *c != ' ')
+        .nth(index)
+        .map_or_else(|| text.chars().count(), |(at, _)| at)
 }
 
 impl fmt::Debug for OtpSecret {
@@ -167,7 +194,10 @@ mod tests {
             "AAAAAAAAAAAAAAAAAAAAAAAAAB",        // non-zero trailing bits
         ] {
             assert!(
-                matches!(OtpSecret::from_base32(bad), Err(Error::InvalidBase32(_))),
+                matches!(
+                    OtpSecret::from_base32(bad),
+                    Err(Error::InvalidBase32 { .. })
+                ),
                 "{bad}"
             );
         }
@@ -189,6 +219,35 @@ mod tests {
             OtpSecret::from_base32("MZXW6YTBOI"),
             Err(Error::SecretTooShort { bits: 48 })
         ));
+    }
+
+    #[test]
+    fn req_41_base32_errors_give_the_position_never_the_text() {
+        // (text, reason, index of the fault in the text as given)
+        for (text, reason, position) in [
+            ("GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJ1", "alphabet", 38),
+            ("GEZDGNBVGY3TQOJQ=GEZDGNBVGY3TQOJQ", "padding inside", 16),
+            ("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQA", "length", 32),
+            ("AAAA AAAA AAAA AAAA AAAA AAAA AB", "trailing", 31),
+        ] {
+            let err = OtpSecret::from_base32(text).unwrap_err();
+            let Error::InvalidBase32 {
+                reason: why,
+                position: at,
+                ..
+            } = err
+            else {
+                panic!("{text}: {err:?}");
+            };
+            assert!(why.contains(reason), "{text}: {why}");
+            assert_eq!(at, position, "{text}: {why}");
+            let shown = format!("{err} {err:?}");
+            for piece in ["GEZD", "QOJ1", "AAAA", "AB"] {
+                assert!(!shown.contains(piece), "{text}: {shown}");
+            }
+        }
+        let with_cause = OtpSecret::from_base32("AAAAAAAAAAAAAAAAAAAAAAAAAB").unwrap_err();
+        assert!(std::error::Error::source(&with_cause).is_some());
     }
 
     #[test]

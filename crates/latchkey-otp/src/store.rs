@@ -146,6 +146,11 @@ pub enum FailureCount {
 pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
     /// Atomically checks the account's resend cooldown and hourly cap at
     /// `now` and, if both allow, records a send at `now`.
+    ///
+    /// The hour is `(now - 1 h, now]`: a send exactly one hour old no
+    /// longer counts toward `hourly_cap` (so `CapReached { until }`, the
+    /// oldest counted send plus an hour, is the first instant a send is
+    /// allowed), and a send exactly at the end of the cooldown is allowed.
     async fn reserve_send(
         &self,
         account: &AccountId,
@@ -158,18 +163,21 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
     /// failed), so the user may ask again at once. The send still counts
     /// toward the hourly cap: a failure may be ambiguous (a relay that
     /// timed out after accepting), and the cap is what keeps an inbox from
-    /// being flooded.
+    /// being flooded. A send that is not recorded, or already released,
+    /// is fine: nothing changes.
     async fn release_send(
         &self,
         account: &AccountId,
         sent_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Stores a record, replacing any record for the same account and
-    /// purpose (a resend voids the old code, REQ-15).
+    /// Stores a record whole, replacing any record for the same account
+    /// and purpose (a resend voids the old code, REQ-15).
     async fn put(&self, record: CodeRecord) -> Result<(), StoreError>;
 
-    /// The current record for an account and purpose.
+    /// The current record for an account and purpose. It decides nothing:
+    /// a record whose attempts are spent, or whose expiry has passed, is
+    /// still returned; `Ok(None)` only when there is none.
     async fn get(
         &self,
         account: &AccountId,
@@ -177,7 +185,11 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
     ) -> Result<Option<CodeRecord>, StoreError>;
 
     /// Counts one failed attempt against record `id`, only if it is still
-    /// the current record and its budget is not spent.
+    /// the current record and its budget is not spent (whatever its
+    /// expiry): [`FailureCount::Gone`] for another id, and
+    /// [`FailureCount::Exhausted`], counting nothing, once
+    /// `failed_attempts` has reached `max_attempts`; of concurrent calls no
+    /// more than the budget are counted.
     async fn record_failure(
         &self,
         account: &AccountId,
@@ -186,7 +198,9 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
     ) -> Result<FailureCount, StoreError>;
 
     /// Deletes record `id` and returns `true` only if it is still current,
-    /// unexpired at `now` and within its attempt budget: the one success.
+    /// unexpired at `now` (at `expires_at` the code is already dead) and
+    /// within its attempt budget: the one success, of concurrent callers
+    /// exactly one.
     async fn consume(
         &self,
         account: &AccountId,
@@ -196,7 +210,7 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Deletes record `id` if it is still current (a code whose mail
-    /// failed).
+    /// failed); a missing or replaced record is fine, and left alone.
     async fn withdraw(
         &self,
         account: &AccountId,
@@ -204,7 +218,7 @@ pub trait OtpStore: fmt::Debug + Send + Sync + 'static {
         id: &[u8; 16],
     ) -> Result<(), StoreError>;
 
-    /// Deletes every code of an account (its address changed, REQ-36);
-    /// returns how many.
+    /// Deletes every code of an account, of every purpose (its address
+    /// changed, REQ-36), and no other account's; returns how many.
     async fn void_all(&self, account: &AccountId) -> Result<u64, StoreError>;
 }

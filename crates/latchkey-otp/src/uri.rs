@@ -213,23 +213,35 @@ impl std::str::FromStr for KeyUri {
 
         let (mut secret, mut issuer, mut algorithm, mut digits, mut period) =
             (None, None, None, None, None);
-        for pair in query.split('&') {
+        // A pair that is not a known parameter is named by its position,
+        // never quoted: it may be the secret, pasted without `secret=`
+        // (REQ-41).
+        for (index, pair) in query.split('&').enumerate() {
+            let position = index + 1;
             let (key, value) = pair
                 .split_once('=')
-                .ok_or_else(|| invalid(format!("parameter {pair:?} has no '='")))?;
-            let value = decode(value, key)?;
-            let slot_taken = match key {
-                "secret" => secret.replace(value).is_some(),
-                "issuer" => issuer.replace(value).is_some(),
-                "algorithm" => algorithm.replace(value).is_some(),
-                "digits" => digits.replace(value).is_some(),
-                "period" => period.replace(value).is_some(),
+                .ok_or_else(|| invalid(format!("query parameter {position} has no '='")))?;
+            let (name, slot) = match key {
+                "secret" => ("secret", &mut secret),
+                "issuer" => ("issuer", &mut issuer),
+                "algorithm" => ("algorithm", &mut algorithm),
+                "digits" => ("digits", &mut digits),
+                "period" => ("period", &mut period),
                 // Some generators add a logo; apps may show it, we ignore it.
-                "image" => false,
-                other => return Err(invalid(format!("unknown parameter {other:?}"))),
+                "image" => {
+                    decode(value, "image")?;
+                    continue;
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "unknown parameter at position {position} \
+                         (expected secret, issuer, algorithm, digits, period or image)"
+                    )));
+                }
             };
-            if slot_taken {
-                return Err(invalid(format!("parameter {key:?} appears twice")));
+            let value = decode(value, name)?;
+            if slot.replace(value).is_some() {
+                return Err(invalid(format!("parameter {name:?} appears twice")));
             }
         }
 
@@ -427,6 +439,51 @@ mod tests {
                 err.to_lowercase().contains(&why.to_lowercase()),
                 "{text}: {err}"
             );
+        }
+    }
+
+    /// REQ-41: whatever is wrong with a URI, its error names the part at
+    /// fault and never holds the secret, in `Display` or `Debug`.
+    #[test]
+    fn req_41_uri_errors_never_show_the_secret() {
+        let lower = SEED.to_lowercase();
+        let cases = [
+            // The secret pasted without `secret=`: a pair with no '='.
+            (
+                format!("otpauth://totp/a:b?issuer=a&{SEED}"),
+                "parameter 2 has no '='",
+            ),
+            (
+                format!("otpauth://totp/a:b?secret:{SEED}"),
+                "parameter 1 has no '='",
+            ),
+            // With its padding: read as an unknown parameter.
+            (
+                format!("otpauth://totp/a:b?{SEED}==&issuer=a"),
+                "unknown parameter at position 1",
+            ),
+            (
+                format!("otpauth://totp/a:b?issuer=a&{lower}%FF=x"),
+                "unknown parameter at position 2",
+            ),
+            // Malformed secrets.
+            (format!("otpauth://totp/a:b?secret={SEED}1"), "base32"),
+            (
+                format!("otpauth://totp/a:b?secret={lower}%0A"),
+                "secret contains a control",
+            ),
+            (
+                format!("otpauth://totp/a:b?secret={SEED}%FF"),
+                "secret is not UTF-8",
+            ),
+        ];
+        for (text, why) in cases {
+            let err = text.parse::<KeyUri>().expect_err(&text);
+            let shown = format!("{err} | {err:?} | {err:#?}");
+            assert!(shown.contains(why), "{text}: {shown}");
+            for secret in [SEED, &SEED[..8], &lower, &lower[..8]] {
+                assert!(!shown.contains(secret), "{text}: {shown}");
+            }
         }
     }
 

@@ -25,7 +25,8 @@ pub struct Draft {
 pub trait TicketStore: fmt::Debug + Send + Sync + 'static {
     /// Counts a submission under `key` (a contact address or a login) if
     /// fewer than `cap` were counted in the last `window`; returns whether
-    /// it did.
+    /// it did. The window is `(now - window, now]`: a submission exactly
+    /// `window` old no longer counts.
     async fn record_submission(
         &self,
         key: &str,
@@ -34,23 +35,27 @@ pub trait TicketStore: fmt::Debug + Send + Sync + 'static {
         cap: u32,
     ) -> Result<bool, StoreError>;
 
-    /// Stores a draft.
+    /// Stores a draft, replacing any draft with the same id.
     async fn put_draft(&self, draft: Draft) -> Result<(), StoreError>;
 
-    /// Reads a draft.
+    /// Reads a draft whole, whatever its `expires_at` (the service checks
+    /// it); `Ok(None)` when there is none.
     async fn get_draft(&self, id: &[u8; 16]) -> Result<Option<Draft>, StoreError>;
 
-    /// Removes and returns a draft: only one caller ever gets it.
+    /// Removes and returns a draft: of concurrent callers only one ever
+    /// gets it.
     async fn take_draft(&self, id: &[u8; 16]) -> Result<Option<Draft>, StoreError>;
 
-    /// Stores a new ticket.
+    /// Stores a new ticket whole, audit trail included.
     async fn insert(&self, ticket: Ticket) -> Result<(), StoreError>;
 
-    /// Reads a ticket.
+    /// Reads a ticket whole, as stored or last transitioned; `Ok(None)`
+    /// when there is none.
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
 
     /// Applies `change`, appends `entry` and bumps the version, only if the
-    /// ticket is at `expected_version`. Returns whether it did.
+    /// ticket is at `expected_version`: of concurrent transitions from one
+    /// version exactly one applies. Returns whether it did.
     async fn transition(
         &self,
         id: &TicketId,
@@ -59,6 +64,8 @@ pub trait TicketStore: fmt::Debug + Send + Sync + 'static {
         entry: AuditEntry,
     ) -> Result<bool, StoreError>;
 
-    /// Appends a note to the audit trail, whatever the version.
+    /// Appends a note to the audit trail, whatever the version, never
+    /// losing a concurrent note or transition; `false` when there is no
+    /// such ticket.
     async fn append_note(&self, id: &TicketId, entry: AuditEntry) -> Result<bool, StoreError>;
 }

@@ -1,10 +1,13 @@
-//! How latchkey's enums are written as text, and read back. An unknown
-//! word is a corrupt record.
+//! How values are read back from rows ([`Columns`]), and how latchkey's
+//! enums are written as text and read back. A missing column, a type
+//! mismatch, a value out of range or an unknown word is a corrupt record,
+//! never a panic.
 
-use latchkey::ChallengeKind;
-use latchkey_core::StoreError;
+use latchkey_challenge::ChallengeKind;
+use latchkey_core::{AccountId, StoreError};
 use latchkey_recovery::{Actor, AuditAction, Finding, Provider, TicketState, Topic, Transition};
 use latchkey_twofactor::Mode;
+use time::OffsetDateTime;
 
 pub(crate) fn mode(s: &str) -> Result<Mode, StoreError> {
     s.parse()
@@ -129,7 +132,7 @@ pub(crate) fn provider(s: &str) -> Result<Provider, StoreError> {
 }
 
 /// A finding as (kind, linked_at).
-pub(crate) fn finding_parts(f: &Finding) -> (&'static str, Option<time::OffsetDateTime>) {
+pub(crate) fn finding_parts(f: &Finding) -> (&'static str, Option<OffsetDateTime>) {
     match f {
         Finding::Matches { linked_at } => ("matches", Some(*linked_at)),
         Finding::LinkedAfterTicket => ("linked-after-ticket", None),
@@ -139,7 +142,7 @@ pub(crate) fn finding_parts(f: &Finding) -> (&'static str, Option<time::OffsetDa
 
 pub(crate) fn finding(
     kind: &str,
-    linked_at: Option<time::OffsetDateTime>,
+    linked_at: Option<OffsetDateTime>,
 ) -> Result<Finding, StoreError> {
     match (kind, linked_at) {
         ("matches", Some(linked_at)) => Ok(Finding::Matches { linked_at }),
@@ -154,7 +157,125 @@ pub(crate) fn challenge_kind(
     operation: Option<Vec<u8>>,
 ) -> Result<ChallengeKind, StoreError> {
     let operation = operation
-        .map(|o| crate::array_of::<32>(o, "challenge operation"))
+        .map(|o| array_of::<32>(o, "challenge operation"))
         .transpose()?;
     ChallengeKind::from_parts(name, operation).ok_or_else(|| StoreError::corrupt("challenge kind"))
+}
+
+/// Typed reads of a row's columns, the same on both backends.
+pub(crate) trait Columns {
+    /// A `TEXT` column.
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    /// A nullable `TEXT` column.
+    fn text_opt(&self, column: &str) -> Result<Option<String>, StoreError>;
+    /// A `BIGINT` column.
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    /// A nullable `BIGINT` column.
+    fn int_opt(&self, column: &str) -> Result<Option<i64>, StoreError>;
+    /// A `BLOB` / `BYTEA` column.
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
+    /// A nullable `BLOB` / `BYTEA` column.
+    fn bytes_opt(&self, column: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// A `BIGINT` column as a narrower or unsigned integer.
+    fn narrow<T: TryFrom<i64>>(&self, column: &str) -> Result<T, StoreError> {
+        narrow(self.int(column)?, column)
+    }
+
+    /// A time column (unix nanoseconds).
+    fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
+        time_of(self.int(column)?, column)
+    }
+
+    /// A nullable time column.
+    fn time_opt(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.int_opt(column)?
+            .map(|n| time_of(n, column))
+            .transpose()
+    }
+
+    /// A byte column of exactly `N` bytes.
+    fn array<const N: usize>(&self, column: &str) -> Result<[u8; N], StoreError> {
+        array_of(self.bytes(column)?, column)
+    }
+
+    /// A nullable byte column of exactly `N` bytes.
+    fn array_opt<const N: usize>(&self, column: &str) -> Result<Option<[u8; N]>, StoreError> {
+        self.bytes_opt(column)?
+            .map(|v| array_of(v, column))
+            .transpose()
+    }
+
+    /// An account id column.
+    fn account(&self, column: &str) -> Result<AccountId, StoreError> {
+        account_of(self.text(column)?)
+    }
+
+    /// A nullable account id column.
+    fn account_opt(&self, column: &str) -> Result<Option<AccountId>, StoreError> {
+        self.text_opt(column)?.map(account_of).transpose()
+    }
+}
+
+impl<R> Columns for R
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        get(self, column)
+    }
+    fn text_opt(&self, column: &str) -> Result<Option<String>, StoreError> {
+        get(self, column)
+    }
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        get(self, column)
+    }
+    fn int_opt(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        get(self, column)
+    }
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        get(self, column)
+    }
+    fn bytes_opt(&self, column: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self, column)
+    }
+}
+
+/// A column of a row, typed.
+fn get<'r, R, T>(row: &'r R, column: &str) -> Result<T, StoreError>
+where
+    R: sqlx::Row,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    row.try_get(column).map_err(|e| StoreError::Corrupt {
+        what: format!("column {column}"),
+        source: Some(Box::new(e)),
+    })
+}
+
+/// A stored time back.
+fn time_of(n: i64, what: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(n))
+        .map_err(|_| StoreError::corrupt(format!("{what}: time out of range")))
+}
+
+/// A stored account id back.
+fn account_of(s: String) -> Result<AccountId, StoreError> {
+    AccountId::new(s).map_err(|_| StoreError::corrupt("account id"))
+}
+
+/// A stored `BIGINT` as a narrower or unsigned integer.
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T, StoreError> {
+    T::try_from(v).map_err(|_| StoreError::corrupt(format!("{what}: {v} out of range")))
+}
+
+/// A stored byte string as a fixed-size array.
+fn array_of<const N: usize>(v: Vec<u8>, what: &str) -> Result<[u8; N], StoreError> {
+    <[u8; N]>::try_from(v)
+        .map_err(|v| StoreError::corrupt(format!("{what}: {} bytes, expected {N}", v.len())))
 }

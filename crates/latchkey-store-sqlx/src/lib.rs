@@ -6,16 +6,17 @@
 //! [`OtpStore`](latchkey_otp::OtpStore),
 //! [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore),
 //! [`TicketStore`](latchkey_recovery::TicketStore),
-//! [`ChallengeStore`](latchkey::ChallengeStore) and
-//! [`ThrottleStore`](latchkey::ThrottleStore), so several service instances
-//! can share one database.
+//! [`ChallengeStore`](latchkey_challenge::ChallengeStore) and
+//! [`ThrottleStore`](latchkey_throttle::ThrottleStore), so several service
+//! instances can share one database. [`testing`] makes throwaway databases
+//! for tests.
 //!
 //! Every security decision is one SQL statement or one transaction:
 //! consuming a code is a conditional `DELETE`, counting a failure a
 //! conditional `UPDATE ... SET n = n + 1 WHERE n < max`, advancing a TOTP
 //! step an `UPDATE ... WHERE last_used_step < $step`, a ticket transition a
 //! compare-and-set on its version. Where the decision needs Rust (the
-//! backoff of second-factor attempts, the hourly cap of mailed codes) it
+//! backoff of throttled attempts, the hourly cap of mailed codes) it
 //! runs inside a transaction that first locks what it decides on: `BEGIN
 //! IMMEDIATE` on SQLite (one writer at a time), `SELECT ... FOR UPDATE` on
 //! a row on PostgreSQL.
@@ -46,15 +47,27 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Without a backend, nothing uses the shared code.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(dead_code, unused_imports, unused_macros)
+)]
 
 use std::borrow::Cow;
 use std::fmt;
 
-use latchkey_core::{AccountId, StoreError};
+use latchkey_core::StoreError;
 use time::OffsetDateTime;
 
+mod challenges;
 mod codec;
-mod stores;
+mod codes;
+mod credentials;
+mod throttle;
+mod tickets;
+mod two_factor;
+
+pub mod testing;
 
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -66,6 +79,35 @@ pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use sqlx;
+
+/// Implements every store trait for `$store` (a struct with a `pool`
+/// field and the methods `begin_write`, `begin_read` and `lock`) on
+/// database `$db`. `$for_update` is `""` or `" FOR UPDATE"`, appended to
+/// the `SELECT`s that read the row a decision is about.
+///
+/// The SQL is the same text on SQLite and PostgreSQL (`$1` placeholders,
+/// `ON CONFLICT`, `RETURNING`); what differs lives in the backend's module:
+/// - `begin_write()`: `BEGIN IMMEDIATE` on SQLite (the one writer lock,
+///   taken up front), a plain read-committed `BEGIN` on PostgreSQL;
+/// - `begin_read()`: one snapshot for reads of several tables;
+/// - `lock(tx, scope, name)`: on PostgreSQL, `SELECT ... FOR UPDATE` on a
+///   row of `latchkey_locks`; nothing on SQLite.
+///
+/// A transaction dropped before `commit` (an early `?`) is rolled back by
+/// sqlx when its connection goes back to the pool.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+macro_rules! impl_stores {
+    ($store:ident, $db:ty, $for_update:literal) => {
+        $crate::credentials::impl_credential_store!($store);
+        $crate::codes::impl_otp_store!($store);
+        $crate::two_factor::impl_two_factor_store!($store, $db);
+        $crate::tickets::impl_ticket_store!($store, $db, $for_update);
+        $crate::challenges::impl_challenge_store!($store);
+        $crate::throttle::impl_throttle_store!($store, $for_update);
+    };
+}
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use impl_stores;
 
 /// What a [`migrate`](SqliteStore::migrate) run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -201,43 +243,7 @@ fn cutoff(t: OffsetDateTime, d: time::Duration) -> Option<i64> {
         .and_then(|c| i64::try_from(c.unix_timestamp_nanos()).ok())
 }
 
-/// A stored time back.
-fn time_of(n: i64, what: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(n))
-        .map_err(|_| StoreError::corrupt(format!("{what}: time out of range")))
-}
-
-/// A stored account id back.
-fn account_of(s: String) -> Result<AccountId, StoreError> {
-    AccountId::new(s).map_err(|_| StoreError::corrupt("account id"))
-}
-
 /// A `u64` as stored (`BIGINT`).
 fn int_of_u64(v: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::unavailable(OutOfRange(what)))
-}
-
-/// A stored `BIGINT` as a narrower or unsigned integer.
-fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T, StoreError> {
-    T::try_from(v).map_err(|_| StoreError::corrupt(format!("{what}: {v} out of range")))
-}
-
-/// A stored byte string as a fixed-size array.
-fn array_of<const N: usize>(v: Vec<u8>, what: &str) -> Result<[u8; N], StoreError> {
-    <[u8; N]>::try_from(v)
-        .map_err(|v| StoreError::corrupt(format!("{what}: {} bytes, expected {N}", v.len())))
-}
-
-/// A column of a row, typed; a missing column or a type mismatch is a
-/// corrupt record, never a panic.
-fn get<'r, R, T>(row: &'r R, column: &str) -> Result<T, StoreError>
-where
-    R: sqlx::Row,
-    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'c> &'c str: sqlx::ColumnIndex<R>,
-{
-    row.try_get(column).map_err(|e| StoreError::Corrupt {
-        what: format!("column {column}"),
-        source: Some(Box::new(e)),
-    })
 }

@@ -31,11 +31,18 @@ impl fmt::Debug for PostgresStore {
 }
 
 /// The embedded migrations, oldest first.
-static MIGRATIONS: &[crate::Embedded] = &[(
-    1,
-    "latchkey schema",
-    include_str!("../migrations/postgres/0001_latchkey_schema.sql"),
-)];
+static MIGRATIONS: &[crate::Embedded] = &[
+    (
+        1,
+        "latchkey schema",
+        include_str!("../migrations/postgres/0001_latchkey_schema.sql"),
+    ),
+    (
+        2,
+        "throttled attempts",
+        include_str!("../migrations/postgres/0002_throttled_attempts.sql"),
+    ),
+];
 
 impl PostgresStore {
     /// Opens a pool on `url` (`postgres://user@host:5432/db`). Run
@@ -115,4 +122,4 @@ impl PostgresStore {
     }
 }
 
-crate::stores::impl_stores!(PostgresStore, Postgres, " FOR UPDATE");
+crate::impl_stores!(PostgresStore, Postgres, " FOR UPDATE");

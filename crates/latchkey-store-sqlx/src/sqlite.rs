@@ -47,11 +47,18 @@ impl fmt::Debug for SqliteStore {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The embedded migrations, oldest first.
-static MIGRATIONS: &[crate::Embedded] = &[(
-    1,
-    "latchkey schema",
-    include_str!("../migrations/sqlite/0001_latchkey_schema.sql"),
-)];
+static MIGRATIONS: &[crate::Embedded] = &[
+    (
+        1,
+        "latchkey schema",
+        include_str!("../migrations/sqlite/0001_latchkey_schema.sql"),
+    ),
+    (
+        2,
+        "throttled attempts",
+        include_str!("../migrations/sqlite/0002_throttled_attempts.sql"),
+    ),
+];
 
 impl SqliteStore {
     /// The connect options this crate recommends for `url`
@@ -142,4 +149,4 @@ impl SqliteStore {
     }
 }
 
-crate::stores::impl_stores!(SqliteStore, Sqlite, "");
+crate::impl_stores!(SqliteStore, Sqlite, "");

@@ -9,12 +9,11 @@
 //! the state fully before the operation, and the same store, reconnected,
 //! completes it.
 
-mod common;
-
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use latchkey_challenge::{ChallengeKey, ChallengeStore};
 use latchkey_core::{AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer, StoreError};
 use latchkey_credentials::CredentialStore;
 use latchkey_otp::{CodeRecord, IssueOutcome, MailedCodes, OtpStore, Purpose, SendReservation};
@@ -22,9 +21,10 @@ use latchkey_recovery::{
     Actor, AuditAction, AuditEntry, Evidence, EvidenceItem, Finding, LinkedIdentity, Provider,
     Ticket, TicketChange, TicketId, TicketState, TicketStore, Topic, Transition,
 };
-use latchkey_store_sqlx::{PostgresStore, SqliteStore};
+use latchkey_store_sqlx::{PostgresStore, SqliteStore, testing};
 use latchkey_testkit::fresh_account;
-use latchkey_twofactor::{AttemptPolicy, TwoFactorStore};
+use latchkey_throttle::{AttemptPolicy, ThrottleKey, ThrottleStore};
+use latchkey_twofactor::TwoFactorStore;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection};
 use time::{Duration, OffsetDateTime};
@@ -97,9 +97,9 @@ fn ticket() -> Ticket {
 }
 
 /// A migrated SQLite store on a fresh file, and what removes the file.
-async fn sqlite() -> (SqliteStore, common::Cleanup) {
-    let (url, cleanup) = common::sqlite_database().await;
-    (common::sqlite_store(&url).await, cleanup)
+async fn sqlite() -> (SqliteStore, testing::Cleanup) {
+    let (url, cleanup) = testing::sqlite_database().await;
+    (testing::sqlite_store(&url).await, cleanup)
 }
 
 /// Every kind of call (single statements, write transactions, snapshot
@@ -135,7 +135,15 @@ async fn sqlite_calls_on_a_closed_pool_are_unavailable_errors() {
         &TwoFactorStore::load(&store, &account).await
     ));
     assert!(is_unavailable(
-        &TwoFactorStore::reserve_attempt(&store, &account, t0(), AttemptPolicy::default()).await
+        &store
+            .reserve(&ThrottleKey([0; 32]), t0(), AttemptPolicy::default())
+            .await
+    ));
+    assert!(is_unavailable(&store.purge_idle(t0()).await));
+    assert!(is_unavailable(
+        &store
+            .claim_replay_notice(&account, t0(), Duration::HOUR)
+            .await
     ));
     assert!(is_unavailable(
         &store.advance_step(&account, &[1; 16], 7, 0).await
@@ -149,21 +157,15 @@ async fn sqlite_calls_on_a_closed_pool_are_unavailable_errors() {
     ));
     assert!(is_unavailable(&store.take_draft(&[0; 16]).await));
     assert!(is_unavailable(
-        &latchkey::ThrottleStore::hit(
-            &store,
-            &latchkey::ThrottleKey([0; 32]),
-            t0(),
-            Duration::MINUTE
-        )
-        .await
+        &store
+            .hit(&ThrottleKey([0; 32]), t0(), Duration::MINUTE)
+            .await
     ));
     assert!(is_unavailable(
-        &latchkey::ChallengeStore::consume_challenge(
-            &store,
-            &latchkey::ChallengeKey([0; 32]),
-            t0()
-        )
-        .await
+        &store.reserve_attempt(&ChallengeKey([0; 32]), t0()).await
+    ));
+    assert!(is_unavailable(
+        &store.consume_challenge(&ChallengeKey([0; 32]), t0()).await
     ));
 }
 
@@ -217,6 +219,7 @@ async fn undecodable_rows_are_corrupt_errors() {
          zeroblob(24), x'00', 'SHA1', 6, 30, 1, 0, 0)",
         "INSERT INTO latchkey_credentials VALUES ('', $1, '$h')",
         "INSERT INTO latchkey_challenges VALUES (zeroblob(32), $1, 'telepathy', NULL, 0, 0, 1, 0)",
+        "INSERT INTO latchkey_throttle_backoff VALUES (zeroblob(32), -1, 0)",
     ] {
         sqlx::query(sql)
             .bind(account.as_str())
@@ -231,14 +234,26 @@ async fn undecodable_rows_are_corrupt_errors() {
     .execute(pool)
     .await
     .expect("insert a bad ticket");
+    let noticed = fresh_account();
+    sqlx::query("INSERT INTO latchkey_replay_notices VALUES ($1, 'yesterday')")
+        .bind(noticed.as_str())
+        .execute(pool)
+        .await
+        .expect("insert a bad notice");
 
     assert!(is_corrupt(
         &OtpStore::get(&store, &account, &Purpose::SIGN_IN).await
     ));
     assert!(is_corrupt(&TwoFactorStore::load(&store, &account).await));
+    assert!(is_corrupt(&TwoFactorStore::load(&store, &noticed).await));
     assert!(is_corrupt(&store.find_by_login(account.as_str()).await));
     assert!(is_corrupt(
-        &latchkey::ChallengeStore::get_challenge(&store, &latchkey::ChallengeKey([0; 32])).await
+        &store.get_challenge(&ChallengeKey([0; 32])).await
+    ));
+    assert!(is_corrupt(
+        &store
+            .reserve(&ThrottleKey([0; 32]), t0(), AttemptPolicy::default())
+            .await
     ));
     assert!(is_corrupt(
         &TicketStore::get(&store, &TicketId([0; 16])).await
@@ -252,7 +267,7 @@ async fn postgres_parts(
     schema: &str,
     application_name: &str,
 ) -> (PostgresStore, PgConnection) {
-    let store = common::postgres_store(url, schema, application_name).await;
+    let store = testing::postgres_store(url, schema, application_name).await;
     let options = PgConnectOptions::from_str(url)
         .expect("url")
         .options([("search_path", schema)]);
@@ -275,7 +290,7 @@ where
     F: FnOnce(PostgresStore) -> Fut,
     Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
 {
-    let application_name = common::fresh_ident("latchkey_fault");
+    let application_name = testing::fresh_ident("latchkey_fault");
     let (store, mut holder) = postgres_parts(url, schema, &application_name).await;
     holder.execute("BEGIN").await.expect("begin");
     holder
@@ -321,10 +336,10 @@ where
 /// store reserves normally, once.
 #[tokio::test]
 async fn postgres_reserve_send_terminated_mid_transaction_leaves_no_trace() {
-    let Some(url) = common::postgres_url() else {
+    let Some(url) = testing::postgres_url() else {
         return;
     };
-    let (schema, _cleanup) = common::postgres_schema(&url).await;
+    let (schema, _cleanup) = testing::postgres_schema(&url).await;
     let account = fresh_account();
     let a = account.clone();
     let (result, store) =
@@ -334,7 +349,7 @@ async fn postgres_reserve_send_terminated_mid_transaction_leaves_no_trace() {
         .await;
     assert!(is_unavailable(&result), "{result:?}");
 
-    let fresh = common::postgres_store(&url, &schema, "latchkey-fault-check").await;
+    let fresh = testing::postgres_store(&url, &schema, "latchkey-fault-check").await;
     let count = |sql: &'static str| {
         let (pool, account) = (fresh.pool().clone(), account.clone());
         async move {
@@ -372,10 +387,10 @@ async fn postgres_reserve_send_terminated_mid_transaction_leaves_no_trace() {
 /// it whole.
 #[tokio::test]
 async fn postgres_ticket_insert_terminated_mid_transaction_is_all_or_nothing() {
-    let Some(url) = common::postgres_url() else {
+    let Some(url) = testing::postgres_url() else {
         return;
     };
-    let (schema, _cleanup) = common::postgres_schema(&url).await;
+    let (schema, _cleanup) = testing::postgres_schema(&url).await;
     let t = ticket();
     let inserting = t.clone();
     let (result, store) =
@@ -385,7 +400,7 @@ async fn postgres_ticket_insert_terminated_mid_transaction_is_all_or_nothing() {
         .await;
     assert!(is_unavailable(&result), "{result:?}");
 
-    let fresh = common::postgres_store(&url, &schema, "latchkey-fault-check").await;
+    let fresh = testing::postgres_store(&url, &schema, "latchkey-fault-check").await;
     assert_eq!(TicketStore::get(&fresh, &t.id).await.expect("get"), None);
     let orphans: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM latchkey_ticket_evidence WHERE ticket_id = $1")
@@ -403,12 +418,12 @@ async fn postgres_ticket_insert_terminated_mid_transaction_is_all_or_nothing() {
 /// entry: the ticket is still at version 0, unchanged; the retry moves it.
 #[tokio::test]
 async fn postgres_transition_terminated_mid_transaction_changes_nothing() {
-    let Some(url) = common::postgres_url() else {
+    let Some(url) = testing::postgres_url() else {
         return;
     };
-    let (schema, _cleanup) = common::postgres_schema(&url).await;
+    let (schema, _cleanup) = testing::postgres_schema(&url).await;
     let t = ticket();
-    let fresh = common::postgres_store(&url, &schema, "latchkey-fault-check").await;
+    let fresh = testing::postgres_store(&url, &schema, "latchkey-fault-check").await;
     fresh.insert(t.clone()).await.expect("insert");
     let change = TicketChange {
         state: TicketState::InReview,

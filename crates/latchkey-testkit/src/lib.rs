@@ -1,21 +1,26 @@
-//! Conformance suites for latchkey store implementations.
+//! Conformance suites for latchkey store implementations, and fixtures
+//! for latchkey's tests.
 //!
-//! A store that passes its suite keeps the promises latchkey's security
-//! rests on: "not found" is not an error, and every compare-and-set is
-//! atomic under concurrency. Run the suite from your own tests with the
-//! macro, handing it an expression that makes a fresh store:
+//! A store that passes its suites keeps the promises latchkey's security
+//! rests on: "not found" is not an error, every compare-and-set is atomic
+//! under concurrency, and every boundary (an expiry instant, the end of a
+//! wait, the edge of a window) falls where the trait says. Run them from
+//! your own tests with one macro, handing it an expression that makes a
+//! fresh store:
 //!
 //! ```ignore
 //! // tests/conformance.rs of a store crate (needs tokio as a dev-dependency)
 //! use std::sync::Arc;
-//! use latchkey_credentials::CredentialStore;
-//! latchkey_testkit::credential_store_tests!(async {
-//!     Arc::new(my_store::connect().await) as Arc<dyn CredentialStore>
-//! });
+//! latchkey_testkit::all_store_tests!(async { Arc::new(my_store::connect().await) });
 //! ```
 //!
-//! Each case is also a public async function in [`credentials`], for hosts
-//! that drive their own runtime:
+//! A store of only some traits runs their suites one by one
+//! ([`credential_store_tests!`], [`otp_store_tests!`],
+//! [`two_factor_store_tests!`], [`ticket_store_tests!`],
+//! [`challenge_store_tests!`], [`throttle_store_tests!`]). Each case is also
+//! a public async function, in the module of the same name as the suite
+//! ([`credentials`], [`codes`], [`two_factor`], [`tickets`], [`challenges`],
+//! [`throttle`]), for hosts that drive their own runtime:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -25,19 +30,46 @@
 //! # });
 //! ```
 //!
-//! Cases use fresh random logins, so one database may serve many runs.
+//! Besides the suites: [`CountingStore`] counts store round trips,
+//! [`race`] starts many tasks at one instant, [`vectors`] holds the RFC
+//! test vectors, [`peers`] the reference implementations interop tests
+//! talk to.
+//!
+//! Cases use fresh random logins, accounts and keys, so one database may
+//! serve many runs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod challenges;
+pub mod codes;
+mod counting;
 pub mod credentials;
-pub mod otp;
+mod macros;
 pub mod peers;
-pub mod recovery;
 pub mod throttle;
-pub mod twofactor;
+pub mod tickets;
+pub mod two_factor;
+pub mod vectors;
+
+use std::future::Future;
+use std::sync::Arc;
 
 use latchkey_core::AccountId;
+use time::OffsetDateTime;
+
+pub use counting::CountingStore;
+
+/// What the macros name, so that a crate using them needs no dependency on
+/// each trait's crate.
+#[doc(hidden)]
+pub mod __private {
+    pub use latchkey_challenge::ChallengeStore;
+    pub use latchkey_credentials::CredentialStore;
+    pub use latchkey_otp::OtpStore;
+    pub use latchkey_recovery::TicketStore;
+    pub use latchkey_throttle::ThrottleStore;
+    pub use latchkey_twofactor::TwoFactorStore;
+}
 
 /// A login no earlier run has used: `prefix` and 16 random hex digits.
 ///
@@ -46,9 +78,18 @@ use latchkey_core::AccountId;
 #[must_use]
 pub fn fresh_name(prefix: &str) -> String {
     let mut bytes = [0u8; 8];
-    latchkey_core::random::fill(&mut bytes).expect("OS random generator");
+    latchkey_core::random::fill(&mut bytes).expect("the OS random generator must work");
     let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("{prefix}-{suffix}")
+}
+
+/// A fresh [`AccountId`] (see [`fresh_name`]).
+///
+/// # Panics
+/// When the OS random generator fails.
+#[must_use]
+pub fn fresh_account() -> AccountId {
+    AccountId::new(fresh_name("acct")).expect("a fresh name must be a valid account id")
 }
 
 /// The digits of the first line of the newest mail `mailer` accepted: the
@@ -59,7 +100,9 @@ pub fn fresh_name(prefix: &str) -> String {
 /// When no mail was sent.
 #[must_use]
 pub fn code_in_last_mail(mailer: &latchkey_core::RecordingMailer) -> String {
-    let mail = mailer.last().expect("a mail was sent");
+    let mail = mailer
+        .last()
+        .expect("a code was expected in the newest mail, but no mail was sent");
     let first_line = mail.text.lines().next().unwrap_or_default();
     first_line.chars().filter(char::is_ascii_digit).collect()
 }
@@ -92,192 +135,66 @@ pub fn wrong_mailed_code(code: &str) -> &'static str {
 /// # Panics
 /// When `now` is before 1970.
 #[must_use]
-pub fn wrong_totp_code(app: &latchkey_otp::Totp, now: time::OffsetDateTime) -> String {
-    let step = app.step_at(now).expect("a time after 1970");
+pub fn wrong_totp_code(app: &latchkey_otp::Totp, now: OffsetDateTime) -> String {
+    let step = app
+        .step_at(now)
+        .expect("wrong_totp_code needs a time after 1970");
     (0..)
         .map(|n| format!("{n:06}"))
         .find(|c| (step.saturating_sub(1)..=step + 1).all(|s| app.code_for_step(s) != *c))
-        .expect("some 6-digit code is in no step of the window")
+        .expect("some 6-digit code must be in no step of a 3-step window")
 }
 
-/// A fresh [`AccountId`] (see [`fresh_name`]).
+/// Runs `n` tasks that start together: `f(i)` makes task `i`'s future, and
+/// every task waits behind one barrier until all `n` are spawned, so they
+/// race as hard as the runtime allows. Returns their outputs in task
+/// order. A task's panic is the caller's panic, with its message.
+///
+/// Call it from a multi-threaded runtime for real parallelism (the suites'
+/// macros use 4 worker threads).
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let squares = latchkey_testkit::race(4, |i| async move { i * i }).await;
+/// assert_eq!(squares, [0, 1, 4, 9]);
+/// # });
+/// ```
 ///
 /// # Panics
-/// When the OS random generator fails.
-#[must_use]
-pub fn fresh_account() -> AccountId {
-    AccountId::new(fresh_name("acct")).expect("valid account id")
-}
-
-/// Generates one `#[tokio::test]` per [`credentials`] case for a
-/// [`CredentialStore`](latchkey_credentials::CredentialStore). The argument
-/// is an expression (usually an `async` block) evaluated once per case to
-/// a future of `Arc<dyn CredentialStore>`. The calling crate needs `tokio`
-/// (with `macros` and `rt-multi-thread`) as a dev-dependency.
-#[macro_export]
-macro_rules! credential_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_credential_store_conformance,
-            $crate::credentials,
-            $factory,
-            [
-                unknown_login_is_none,
-                create_then_find,
-                create_refuses_taken_login_or_account,
-                set_hash_replaces_and_reports_unknown_accounts,
-                replace_if_unchanged_is_compare_and_set,
-                concurrent_replacements_have_exactly_one_winner,
-                rehash_racing_password_change_never_loses_the_change,
-            ]
-        );
-    };
-}
-
-/// Generates one `#[tokio::test]` per [`otp`] case for an
-/// [`OtpStore`](latchkey_otp::OtpStore); the argument is an expression
-/// evaluated once per case to a future of `Arc<dyn OtpStore>`.
-#[macro_export]
-macro_rules! otp_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_otp_store_conformance,
-            $crate::otp,
-            $factory,
-            [
-                get_unknown_is_none,
-                put_replaces_the_earlier_code,
-                failures_count_until_the_budget_is_spent,
-                consume_succeeds_once_and_only_while_current,
-                withdraw_and_void_all_remove_the_right_codes,
-                sends_honour_cooldown_cap_and_release,
-                concurrent_consumers_have_exactly_one_winner,
-                concurrent_failures_never_exceed_the_budget,
-                sixty_four_verifiers_of_one_mailed_code_have_one_winner,
-                concurrent_wrong_guesses_never_exceed_the_budget,
-            ]
-        );
-    };
-}
-
-/// Generates one `#[tokio::test]` per [`twofactor`] case for a
-/// [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore); the argument is
-/// an expression evaluated once per case to a future of
-/// `Arc<dyn TwoFactorStore>`.
-#[macro_export]
-macro_rules! twofactor_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_twofactor_store_conformance,
-            $crate::twofactor,
-            $factory,
-            [
-                unknown_account_is_off_and_empty,
-                activation_is_once_and_only_for_the_current_pending,
-                steps_only_advance,
-                sixty_four_submitters_of_one_step_have_one_winner,
-                recovery_codes_work_once_and_regeneration_voids_the_old_set,
-                sixty_four_users_of_one_recovery_code_have_one_winner,
-                mode_needs_an_authenticator_and_disable_clears_everything,
-                parallel_attempts_get_only_the_free_budget,
-                attempts_lock_after_the_policy_limit,
-                an_approval_is_consumed_once,
-                reseal_is_compare_and_set_on_the_key_id,
-                replay_notices_are_claimed_once_per_interval,
-            ]
-        );
-    };
-}
-
-/// Generates one `#[tokio::test]` per [`recovery`] case for a
-/// [`TicketStore`](latchkey_recovery::TicketStore); the argument is an
-/// expression evaluated once per case to a future of
-/// `Arc<dyn TicketStore>`.
-#[macro_export]
-macro_rules! ticket_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_ticket_store_conformance,
-            $crate::recovery,
-            $factory,
-            [
-                unknown_ticket_and_draft_are_none,
-                tickets_round_trip,
-                transitions_are_compare_and_set_on_the_version,
-                concurrent_transitions_have_exactly_one_winner,
-                the_audit_trail_never_loses_an_entry,
-                a_draft_is_taken_once,
-                submissions_are_capped_per_key_and_window,
-            ]
-        );
-    };
-}
-
-/// Generates one `#[tokio::test]` per [`challenges`] case for a
-/// [`ChallengeStore`](latchkey::ChallengeStore); the argument is an
-/// expression evaluated once per case to a future of
-/// `Arc<dyn ChallengeStore>`.
-#[macro_export]
-macro_rules! challenge_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_challenge_store_conformance,
-            $crate::challenges,
-            $factory,
-            [
-                unknown_challenge_is_none_and_gone,
-                challenges_round_trip_and_keys_are_unique,
-                attempts_count_until_the_budget_is_spent,
-                expired_challenges_are_gone,
-                a_challenge_is_consumed_once,
-                sixty_four_consumers_of_one_challenge_have_one_winner,
-                concurrent_attempts_never_exceed_the_budget,
-                purge_removes_only_expired_challenges,
-            ]
-        );
-    };
-}
-
-/// Generates one `#[tokio::test]` per [`throttle`] case for a
-/// [`ThrottleStore`](latchkey::ThrottleStore); the argument is an
-/// expression evaluated once per case to a future of
-/// `Arc<dyn ThrottleStore>`.
-#[macro_export]
-macro_rules! throttle_store_tests {
-    ($factory:expr) => {
-        $crate::__store_cases!(
-            latchkey_throttle_store_conformance,
-            $crate::throttle,
-            $factory,
-            [
-                backoff_grows_after_the_free_attempts,
-                lock_holds_until_cleared,
-                keys_are_independent,
-                parallel_reservations_get_only_the_free_budget,
-                windows_count_and_reset,
-                concurrent_hits_are_all_counted,
-                reservations_racing_clears_never_fail,
-                purge_drops_idle_counters_and_keeps_locks,
-                purges_racing_reservations_never_fail,
-            ]
-        );
-    };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __store_cases {
-    ($module:ident, $suite:path, $factory:expr, [$($case:ident),* $(,)?]) => {
-        mod $module {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    use $suite as suite;
-                    suite::$case($factory.await).await;
-                }
-            )*
+/// When a task panics (with its panic), or is cancelled.
+pub async fn race<T, F, Fut>(n: usize, f: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, run) = (barrier.clone(), f(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                run.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(n);
+    for task in tasks {
+        match task.await {
+            Ok(output) => outputs.push(output),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("a racing task was cancelled: {e}"),
         }
-    };
+    }
+    outputs
+}
+
+/// How many of `outputs` satisfy `pred`.
+pub(crate) fn count<T>(outputs: &[T], pred: impl Fn(&T) -> bool) -> usize {
+    outputs.iter().filter(|o| pred(o)).count()
+}
+
+/// A fixed instant well inside the range every backend stores (2030).
+pub(crate) fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_900_000_000).expect("2030 is a valid time")
 }

@@ -21,6 +21,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use crate::vectors;
+
 /// A reference implementation that tests talk to.
 #[derive(Debug)]
 pub struct Peer {
@@ -145,13 +147,17 @@ pub fn run(program: &str, args: &[&str], stdin: &[u8]) -> Result<Vec<String>, St
         .collect())
 }
 
-/// `oathtool`, probed with RFC 6238 Appendix B (SHA-1, T = 59).
+/// `oathtool`, probed with the first RFC 6238 Appendix B vector (SHA-1,
+/// T = 59, from [`vectors`]).
 pub static OATHTOOL: Peer = Peer::new("oathtool", "apt-get install oathtool", || {
+    let (time, codes) = vectors::RFC6238_TABLE[0];
+    let (digits, at) = (vectors::RFC6238_DIGITS.to_string(), format!("@{time}"));
+    let step = format!("{}s", vectors::RFC6238_PERIOD);
     oathtool(
-        &["--totp=SHA1", "-b", "-d", "8", "-s", "30s", "-N", "@59"],
-        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        &["--totp=SHA1", "-b", "-d", &digits, "-s", &step, "-N", &at],
+        vectors::RFC6238_SEED_SHA1_BASE32,
     )
-    .is_ok_and(|lines| lines == ["94287082"])
+    .is_ok_and(|lines| lines == [codes[0]])
 });
 
 /// pyotp, in [`python()`].
@@ -181,24 +187,48 @@ mod tests {
     #[test]
     fn missing_peer_skips_or_fails_as_configured() {
         let ghost = Peer::new("no-such-peer", "pip install no-such-peer", || false);
-        assert_eq!(ghost.gate(true, true), Ok(true));
-        assert_eq!(ghost.gate(true, false), Ok(true));
-        assert_eq!(ghost.gate(false, false), Ok(false));
+        assert_eq!(
+            ghost.gate(true, true),
+            Ok(true),
+            "a present peer must run when required"
+        );
+        assert_eq!(
+            ghost.gate(true, false),
+            Ok(true),
+            "a present peer must run when optional"
+        );
+        assert_eq!(
+            ghost.gate(false, false),
+            Ok(false),
+            "a missing optional peer must skip"
+        );
         let message = ghost
             .gate(false, true)
             .expect_err("a required, missing peer fails");
-        assert!(message.contains("LATCHKEY_REQUIRE_PEERS=1"), "{message}");
-        assert!(message.contains("pip install no-such-peer"), "{message}");
+        assert!(
+            message.contains("LATCHKEY_REQUIRE_PEERS=1"),
+            "the failure must name the variable: {message}"
+        );
+        assert!(
+            message.contains("pip install no-such-peer"),
+            "the failure must say how to install: {message}"
+        );
         assert_eq!(
             ghost.skipped_line(),
-            "SKIPPED: no-such-peer not installed (pip install no-such-peer)"
+            "SKIPPED: no-such-peer not installed (pip install no-such-peer)",
+            "the SKIPPED line's wording"
         );
     }
 
     #[test]
     fn run_reports_failures_with_the_programs_words() {
-        let err = run("sh", &["-c", "echo boom >&2; exit 3"], b"").unwrap_err();
-        assert!(err.contains("boom"), "{err}");
-        assert_eq!(run("cat", &[], b"a\nb").unwrap(), ["a", "b"]);
+        let err = run("sh", &["-c", "echo boom >&2; exit 3"], b"")
+            .expect_err("a program that exits 3 must be reported as failed");
+        assert!(
+            err.contains("boom"),
+            "the failure must quote the program's stderr: {err}"
+        );
+        let lines = run("cat", &[], b"a\nb").expect("cat must run");
+        assert_eq!(lines, ["a", "b"], "run must return stdout as lines");
     }
 }

@@ -24,8 +24,10 @@
 //! use latchkey_twofactor::*;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+//! let store = Arc::new(MemoryStore::new());
 //! let two_factor = TwoFactor::new(
-//!     Arc::new(MemoryStore::new()),
+//!     store.clone(),
+//!     store,
 //!     Arc::new(RecordingMailer::new()),
 //!     clock.clone(),
 //!     SecretSealer::new(EncryptionKey::generate(KeyId::new("k1")?)?),
@@ -76,6 +78,5 @@ pub use service::{
     SecondFactor, TwoFactor, TwoFactorSettings,
 };
 pub use store::{
-    AttemptPolicy, AttemptReservation, Authenticator, FactorKind, PendingEnrolment, RecoveryDigest,
-    TwoFactorState, TwoFactorStore,
+    Authenticator, FactorKind, PendingEnrolment, RecoveryDigest, TwoFactorState, TwoFactorStore,
 };

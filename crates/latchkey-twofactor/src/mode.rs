@@ -77,6 +77,20 @@ impl FromStr for Mode {
     }
 }
 
+impl crate::TwoFactorState {
+    /// Whether `action` needs a second-factor code: an active
+    /// authenticator and a mode that asks for one.
+    ///
+    /// ```
+    /// use latchkey_twofactor::{Action, TwoFactorState};
+    /// assert!(!TwoFactorState::default().requires_code(Action::SignIn));
+    /// ```
+    #[must_use]
+    pub fn requires_code(&self, action: Action) -> bool {
+        self.authenticator.is_some() && self.mode.requires_code(action)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,77 +70,8 @@ pub struct TwoFactorState {
     pub pending: Option<PendingEnrolment>,
     /// Unused recovery codes left.
     pub recovery_codes_left: u32,
-    /// Second-factor attempts since the last success (each attempt is
-    /// counted before it is checked, and a success clears the count).
-    pub failed_attempts: u32,
-    /// When the last attempt was counted.
-    pub last_attempt_at: Option<OffsetDateTime>,
     /// When the owner was last told of a refused replay.
     pub last_replay_notice_at: Option<OffsetDateTime>,
-}
-
-/// How many second-factor attempts an account gets (REQ-24, REQ-37):
-/// `free` attempts, then a wait that doubles from `first_wait` up to
-/// `max_wait` before each further one, and a lock after `lock_after`.
-///
-/// ```
-/// use latchkey_twofactor::AttemptPolicy;
-/// use time::Duration;
-/// let p = AttemptPolicy::default();
-/// assert_eq!(p.wait_after(4), Duration::ZERO);
-/// assert_eq!(p.wait_after(5), Duration::seconds(30));
-/// assert_eq!(p.wait_after(6), Duration::seconds(60));
-/// assert_eq!(p.wait_after(40), Duration::hours(1));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AttemptPolicy {
-    /// Attempts with no wait.
-    pub free: u32,
-    /// The first wait.
-    pub first_wait: Duration,
-    /// The longest wait.
-    pub max_wait: Duration,
-    /// Attempts after which the account is locked until the host clears
-    /// it (at most 100, REQ-37).
-    pub lock_after: u32,
-}
-
-impl Default for AttemptPolicy {
-    fn default() -> Self {
-        Self {
-            free: 5,
-            first_wait: Duration::seconds(30),
-            max_wait: Duration::hours(1),
-            lock_after: 100,
-        }
-    }
-}
-
-impl AttemptPolicy {
-    /// The wait before the next attempt, after `attempts` uncleared ones.
-    #[must_use]
-    pub fn wait_after(&self, attempts: u32) -> Duration {
-        if attempts < self.free {
-            return Duration::ZERO;
-        }
-        let doublings = (attempts - self.free).min(30);
-        let wait = self.first_wait.saturating_mul(1_i32 << doublings.min(30));
-        wait.min(self.max_wait)
-    }
-}
-
-/// The answer to [`TwoFactorStore::reserve_attempt`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttemptReservation {
-    /// Counted; go ahead and check the code.
-    Allowed,
-    /// Too soon after the last attempt; try again at `at`.
-    RetryAt {
-        /// When the next attempt is allowed.
-        at: OffsetDateTime,
-    },
-    /// Too many attempts: locked until the host clears it.
-    Locked,
 }
 
 /// A recovery code's keyed digest (HMAC-SHA256 under the pepper).
@@ -165,7 +96,7 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
     /// authenticator, only if it is still pending, unexpired at `now`, and
     /// the account has no active authenticator: records `confirmed_step` as
     /// used, replaces the recovery codes and sets `mode`. Returns whether
-    /// it did.
+    /// it did; at its `expires_at` the enrolment is already dead.
     async fn activate(
         &self,
         account: &AccountId,
@@ -179,6 +110,7 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
     /// Records `step` as used by authenticator `authenticator_id`, only if
     /// it is later than the last used step (compare-and-set), and stores
     /// the device's drift. Returns whether it did; `false` means a replay.
+    /// Of concurrent calls with one step exactly one wins.
     async fn advance_step(
         &self,
         account: &AccountId,
@@ -188,7 +120,8 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Marks the unused recovery code with this digest as used and returns
-    /// how many are left, or `None` when no unused code matches.
+    /// how many are left, or `None` when no unused code matches: of
+    /// concurrent uses of one code exactly one gets `Some`.
     async fn use_recovery_code(
         &self,
         account: &AccountId,
@@ -207,19 +140,10 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
     async fn set_mode(&self, account: &AccountId, mode: Mode) -> Result<bool, StoreError>;
 
     /// Removes the authenticator, any pending enrolment and every recovery
-    /// code, and sets the mode to `Off`. (The attempt count stays.)
+    /// code, and sets the mode to `Off`. Used write approvals stay used
+    /// (see [`consume_approval`](Self::consume_approval)), and so does the
+    /// time of the last replay notice; an unknown account is fine.
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError>;
-
-    /// Counts one second-factor attempt before it is checked, if `policy`
-    /// allows one at `now`; otherwise says when, or that the account is
-    /// locked. Counting first means parallel guesses cannot exceed the
-    /// budget.
-    async fn reserve_attempt(
-        &self,
-        account: &AccountId,
-        now: OffsetDateTime,
-        policy: AttemptPolicy,
-    ) -> Result<AttemptReservation, StoreError>;
 
     /// Replaces authenticator `authenticator_id`'s sealed secret with `new`,
     /// only if it is still sealed under `expected_key_id` (key rotation).
@@ -234,7 +158,8 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
 
     /// Claims the right to mail a replay notice at `now`: `true`, and
     /// records `now`, only if no notice was claimed in the last
-    /// `min_interval`, so replays cannot flood the owner's inbox.
+    /// `min_interval`, so replays cannot flood the owner's inbox; a claim
+    /// exactly `min_interval` after the last is allowed.
     async fn claim_replay_notice(
         &self,
         account: &AccountId,
@@ -242,12 +167,14 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
         min_interval: Duration,
     ) -> Result<bool, StoreError>;
 
-    /// Clears the attempt count (after a success, or by an administrator).
-    async fn clear_attempts(&self, account: &AccountId) -> Result<(), StoreError>;
-
     /// Records approval `id` as used, only if it was not used before;
-    /// returns whether it was fresh. Entries may be forgotten after
-    /// `expires_at`.
+    /// returns whether it was fresh (of concurrent calls exactly one).
+    /// Used approvals live apart from the rest of the state: neither
+    /// [`disable`](Self::disable) nor [`activate`](Self::activate) forgets
+    /// them, so an approval used before 2FA was turned off and on is still
+    /// used. An entry may be forgotten only after its `expires_at`
+    /// (approvals live at most an hour, so entries that expired an hour
+    /// before this one's `expires_at` may go).
     async fn consume_approval(
         &self,
         account: &AccountId,

@@ -18,8 +18,11 @@ use latchkey_twofactor::{
 use time::{Duration, OffsetDateTime};
 
 fn service(clock: Arc<ManualClock>) -> TwoFactor {
+    // One memory store holds the 2FA state and counts the attempts.
+    let store = Arc::new(MemoryStore::new());
     TwoFactor::new(
-        Arc::new(MemoryStore::new()),
+        store.clone(),
+        store,
         Arc::new(RecordingMailer::new()),
         clock,
         SecretSealer::new(EncryptionKey::generate(KeyId::new("k1").unwrap()).unwrap()),

@@ -7,10 +7,9 @@ use std::sync::{Mutex, PoisonError};
 use latchkey_core::AccountId;
 use latchkey_recovery::TicketId;
 
-/// A kind of proof: what completed a sign-in ([`Method`]), or which answer
-/// failed.
+/// A kind of proof: what completed a sign-in, or which answer failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Factor {
+pub enum Method {
     /// The password (alone, when it completes a sign-in: a familiar
     /// device, or the policy asks for no mailed code).
     Password,
@@ -21,9 +20,6 @@ pub enum Factor {
     /// A recovery code.
     RecoveryCode,
 }
-
-/// How a sign-in was completed: the last proof it took.
-pub type Method = Factor;
 
 /// A 2FA change made through the flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +69,7 @@ pub enum SecurityEvent {
         /// Whose.
         account: AccountId,
         /// Which kind of code.
-        factor: Factor,
+        method: Method,
     },
     /// A TOTP code that was already used (or an earlier one) was tried
     /// again and refused (REQ-23): worth an alert, since someone may have

@@ -1,46 +1,14 @@
-//! Where Argon2 runs: off the async executor, so a sign-in never stalls
-//! the tasks around it.
+//! Where Argon2 runs by default: tokio's blocking pool.
 
-use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+#[cfg(feature = "tokio")]
 use async_trait::async_trait;
-
-/// A job for [`BlockingExecutor::run_blocking`].
-pub type BlockingJob = Box<dyn FnOnce() + Send + 'static>;
-
-/// The blocking job did not run to completion (it panicked, or the
-/// executor shut down).
-#[derive(Debug, thiserror::Error)]
-#[error("a blocking job did not complete: {0}")]
-pub struct ExecutorError(pub String);
-
-/// Runs CPU-heavy jobs (password hashing) where they cannot stall the
-/// async executor. With the default `tokio` feature, [`TokioBlocking`]
-/// uses tokio's blocking pool; hosts on another runtime implement this,
-/// or use [`Inline`] where blocking the caller is fine.
-///
-/// How many hashes run at once, and so how much memory they take, is
-/// bounded by the hasher's in-flight limit
-/// ([`VerifyLimits`](latchkey_credentials::VerifyLimits)), whatever the
-/// executor.
-#[async_trait]
-pub trait BlockingExecutor: fmt::Debug + Send + Sync + 'static {
-    /// Runs `job` to completion.
-    async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError>;
-}
-
-/// Runs jobs on the calling thread (tests, CLIs, single-threaded hosts).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Inline;
-
-#[async_trait]
-impl BlockingExecutor for Inline {
-    async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError> {
-        job();
-        Ok(())
-    }
-}
+use latchkey_core::executor::BlockingExecutor;
+#[cfg(not(feature = "tokio"))]
+use latchkey_core::executor::Inline;
+#[cfg(feature = "tokio")]
+use latchkey_core::executor::{BlockingJob, ExecutorError};
 
 /// Runs jobs on tokio's blocking pool (`tokio::task::spawn_blocking`).
 #[cfg(feature = "tokio")]
@@ -53,12 +21,12 @@ impl BlockingExecutor for TokioBlocking {
     async fn run_blocking(&self, job: BlockingJob) -> Result<(), ExecutorError> {
         tokio::task::spawn_blocking(job)
             .await
-            .map_err(|e| ExecutorError(e.to_string()))
+            .map_err(ExecutorError::new)
     }
 }
 
 /// The default executor: [`TokioBlocking`] with the `tokio` feature,
-/// otherwise [`Inline`].
+/// otherwise [`Inline`](latchkey_core::executor::Inline).
 #[must_use]
 pub fn default_executor() -> Arc<dyn BlockingExecutor> {
     #[cfg(feature = "tokio")]
@@ -69,22 +37,4 @@ pub fn default_executor() -> Arc<dyn BlockingExecutor> {
     {
         Arc::new(Inline)
     }
-}
-
-/// Runs `f` on `executor` and returns its result.
-pub(crate) async fn offload<T, F>(executor: &dyn BlockingExecutor, f: F) -> Result<T, ExecutorError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let slot = Arc::new(Mutex::new(None));
-    let out = slot.clone();
-    executor
-        .run_blocking(Box::new(move || {
-            let value = f();
-            *out.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
-        }))
-        .await?;
-    let value = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-    value.ok_or_else(|| ExecutorError("the executor returned without running the job".into()))
 }

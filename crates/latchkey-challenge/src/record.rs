@@ -1,0 +1,96 @@
+//! What a stored challenge holds.
+
+use latchkey_core::{AccountId, OperationDigest};
+use time::OffsetDateTime;
+
+use crate::ChallengeKey;
+
+/// What a challenge asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeKind {
+    /// The code mailed to the account's address (login verification).
+    MailedCode,
+    /// A TOTP code or a recovery code (2FA at sign-in).
+    SecondFactor,
+    /// A TOTP code or a recovery code approving one write (step-up in
+    /// auth-and-writes mode), bound to the write's digest.
+    StepUp {
+        /// SHA-256 of the operation the host described.
+        operation: OperationDigest,
+    },
+}
+
+impl ChallengeKind {
+    /// The kind's name as stored: `mailed-code`, `second-factor` or
+    /// `step-up`.
+    ///
+    /// ```
+    /// use latchkey_challenge::ChallengeKind;
+    /// let kind = ChallengeKind::StepUp { operation: [1; 32] };
+    /// assert_eq!(ChallengeKind::from_parts(kind.name(), kind.operation()), Some(kind));
+    /// assert_eq!(ChallengeKind::from_parts("step-up", None), None);
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::MailedCode => "mailed-code",
+            Self::SecondFactor => "second-factor",
+            Self::StepUp { .. } => "step-up",
+        }
+    }
+
+    /// Rebuilds a kind from its stored name and operation digest; `None`
+    /// if they do not fit together.
+    #[must_use]
+    pub fn from_parts(name: &str, operation: Option<OperationDigest>) -> Option<Self> {
+        match (name, operation) {
+            ("mailed-code", None) => Some(Self::MailedCode),
+            ("second-factor", None) => Some(Self::SecondFactor),
+            ("step-up", Some(operation)) => Some(Self::StepUp { operation }),
+            _ => None,
+        }
+    }
+
+    /// The operation digest of a step-up challenge.
+    #[must_use]
+    pub fn operation(&self) -> Option<OperationDigest> {
+        match self {
+            Self::StepUp { operation } => Some(*operation),
+            _ => None,
+        }
+    }
+}
+
+/// A stored challenge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChallengeRecord {
+    /// The digest of the challenge id.
+    pub key: ChallengeKey,
+    /// The account it belongs to.
+    pub account: AccountId,
+    /// What it asks for.
+    pub kind: ChallengeKind,
+    /// When it was made.
+    pub created_at: OffsetDateTime,
+    /// When it stops working: at this instant it is already dead.
+    pub expires_at: OffsetDateTime,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+    /// Attempts counted so far.
+    pub attempts: u32,
+}
+
+impl ChallengeRecord {
+    /// Attempts left before the challenge is spent.
+    #[must_use]
+    pub fn attempts_left(&self) -> u32 {
+        self.max_attempts.saturating_sub(self.attempts)
+    }
+
+    /// Whether it can still be answered at `now`: unexpired, with attempts
+    /// left.
+    #[must_use]
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        now < self.expires_at && self.attempts < self.max_attempts
+    }
+}

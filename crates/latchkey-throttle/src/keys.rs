@@ -1,0 +1,102 @@
+//! The keys counters live under: keyed digests of what is counted.
+
+use std::fmt;
+
+use latchkey_core::{AccountId, KeyedHmac, Pepper};
+
+/// A throttling counter's key: a keyed digest (HMAC-SHA256 under the
+/// pepper) of what is counted, such as an account or a client address.
+/// Stores never see a login as typed (people type passwords into login
+/// fields), an address, nor a client. `Debug` shows the first four bytes,
+/// enough to correlate log lines.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThrottleKey(pub [u8; 32]);
+
+impl fmt::Debug for ThrottleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ThrottleKey({}…)",
+            data_encoding::HEXLOWER.encode(&self.0[..4])
+        )
+    }
+}
+
+/// Which lane of a password counter an attempt counts in: devices that
+/// present a valid remembered-device token have their own, so a
+/// stranger's wrong guesses cannot lock the owner out of her own devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceLane {
+    /// Any device.
+    Any,
+    /// A device the account remembers.
+    Remembered,
+}
+
+/// Derives every counter's key from the pepper, one name per thing
+/// counted, so each crate that counts the same thing uses the same key
+/// (2FA and the sign-in flow share an account's code counter, so an
+/// unlock is one clear).
+#[derive(Clone, Debug)]
+pub struct ThrottleKeys(KeyedHmac);
+
+impl ThrottleKeys {
+    /// Keys derived from `pepper`.
+    #[must_use]
+    pub fn new(pepper: &Pepper) -> Self {
+        Self(KeyedHmac::derive(pepper, b"latchkey throttle key v1"))
+    }
+
+    /// An account's counter for its password: every spelling of the login
+    /// that leads to the account counts here (REQ-37).
+    #[must_use]
+    pub fn account_password(&self, account: &AccountId, lane: DeviceLane) -> ThrottleKey {
+        ThrottleKey(self.0.mac(&[
+            b"account",
+            b"password",
+            lane_name(lane),
+            account.as_str().as_bytes(),
+        ]))
+    }
+
+    /// The password counter of a login that leads to no account, as typed
+    /// (so an unknown login is throttled like a known one).
+    #[must_use]
+    pub fn unknown_login(&self, login: &str) -> ThrottleKey {
+        ThrottleKey(self.0.mac(&[b"login", b"any-device", login.as_bytes()]))
+    }
+
+    /// An account's counter for codes: mailed codes, TOTP and recovery
+    /// codes, answered at sign-in, step-up or a change.
+    #[must_use]
+    pub fn account_codes(&self, account: &AccountId) -> ThrottleKey {
+        ThrottleKey(
+            self.0
+                .mac(&[b"account", b"code", account.as_str().as_bytes()]),
+        )
+    }
+
+    /// A client's request window (an IP address or a network prefix).
+    #[must_use]
+    pub fn client(&self, client: &str) -> ThrottleKey {
+        ThrottleKey(self.0.mac(&[b"client", client.as_bytes()]))
+    }
+
+    /// Any other counter: `scope` names the thing counted, `parts` the
+    /// value (hash it first if it is not already normalized).
+    #[must_use]
+    pub fn other(&self, scope: &[u8], parts: &[&[u8]]) -> ThrottleKey {
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 2);
+        all.push(b"other");
+        all.push(scope);
+        all.extend_from_slice(parts);
+        ThrottleKey(self.0.mac(&all))
+    }
+}
+
+fn lane_name(lane: DeviceLane) -> &'static [u8] {
+    match lane {
+        DeviceLane::Any => b"any-device",
+        DeviceLane::Remembered => b"known-device",
+    }
+}

@@ -1,0 +1,361 @@
+//! Building a [`SignIn`]: one validated builder.
+
+use std::sync::Arc;
+
+use latchkey_challenge::ChallengeStore;
+use latchkey_core::executor::BlockingExecutor;
+use latchkey_core::{Clock, Mailer, SystemClock};
+use latchkey_credentials::{
+    CredentialChecker, CredentialStore, HashSettings, Hasher, PasswordPolicy,
+};
+use latchkey_otp::{MailedCodeSettings, MailedCodes, OtpStore};
+use latchkey_recovery::{Recovery, RecoverySettings, TicketStore};
+use latchkey_throttle::{AttemptPolicy, ThrottleKeys, ThrottleStore};
+use latchkey_twofactor::{TwoFactor, TwoFactorSettings, TwoFactorStore};
+use time::Duration;
+
+use crate::accounts::Directory;
+use crate::executor::default_executor;
+use crate::settings::SignInSettings;
+use crate::{
+    Accounts, DeviceTokenOnly, DeviceTokens, Error, EventSink, Keys, MailedCodePolicy, RiskSignals,
+    SignIn, TracingSink,
+};
+
+/// Builds a [`SignIn`]; [`build`](Self::build) checks every setting and
+/// that the required parts are there: the stores for credentials, mailed
+/// codes, challenges and throttling (one [`store`](Self::store) gives them
+/// all), the host's [`accounts`](Self::accounts) and a
+/// [`mailer`](Self::mailer). 2FA needs its store and an encryption key in
+/// the [`Keys`]; recovery needs a ticket store. Everything else has a
+/// default, stated on its method.
+///
+/// ```
+/// use std::sync::Arc;
+/// use latchkey::prelude::*;
+/// use latchkey::store_memory::MemoryStore;
+/// # fn main() -> Result<(), latchkey::Error> {
+/// let flow = SignIn::builder("npm", Keys::new(Pepper::generate()?))
+///     .store(Arc::new(MemoryStore::new()))
+///     .accounts(Arc::new(InMemoryAccounts::new()))
+///     .mailer(Arc::new(ConsoleMailer))
+///     .build()?;
+/// # let _ = flow; Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct SignInBuilder {
+    keys: Keys,
+    credentials: Option<Arc<dyn CredentialStore>>,
+    codes: Option<Arc<dyn OtpStore>>,
+    two_factor: Option<Arc<dyn TwoFactorStore>>,
+    tickets: Option<Arc<dyn TicketStore>>,
+    challenges: Option<Arc<dyn ChallengeStore>>,
+    throttle: Option<Arc<dyn ThrottleStore>>,
+    accounts: Option<Arc<dyn Accounts>>,
+    mailer: Option<Arc<dyn Mailer>>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    executor: Arc<dyn BlockingExecutor>,
+    risk: Arc<dyn RiskSignals>,
+    settings: SignInSettings,
+}
+
+/// One value that is every store the flow uses (the memory store, the
+/// SQL stores).
+pub trait AllStores:
+    CredentialStore + OtpStore + TwoFactorStore + TicketStore + ChallengeStore + ThrottleStore
+{
+}
+
+impl<S> AllStores for S where
+    S: CredentialStore + OtpStore + TwoFactorStore + TicketStore + ChallengeStore + ThrottleStore
+{
+}
+
+impl SignInBuilder {
+    pub(crate) fn new(issuer: &str, keys: Keys) -> Self {
+        Self {
+            keys,
+            credentials: None,
+            codes: None,
+            two_factor: None,
+            tickets: None,
+            challenges: None,
+            throttle: None,
+            accounts: None,
+            mailer: None,
+            clock: Arc::new(SystemClock),
+            events: Arc::new(TracingSink),
+            executor: default_executor(),
+            risk: Arc::new(DeviceTokenOnly),
+            settings: SignInSettings::new(issuer),
+        }
+    }
+
+    /// Every store from one value (replaces any set one by one).
+    pub fn store<S: AllStores>(mut self, store: Arc<S>) -> Self {
+        self.credentials = Some(store.clone());
+        self.codes = Some(store.clone());
+        self.two_factor = Some(store.clone());
+        self.tickets = Some(store.clone());
+        self.challenges = Some(store.clone());
+        self.throttle = Some(store);
+        self
+    }
+
+    /// Where logins and password hashes live (required).
+    pub fn credential_store(mut self, store: Arc<dyn CredentialStore>) -> Self {
+        self.credentials = Some(store);
+        self
+    }
+
+    /// Where mailed codes live (required).
+    pub fn otp_store(mut self, store: Arc<dyn OtpStore>) -> Self {
+        self.codes = Some(store);
+        self
+    }
+
+    /// Where 2FA state lives (without it no account has 2FA).
+    pub fn two_factor_store(mut self, store: Arc<dyn TwoFactorStore>) -> Self {
+        self.two_factor = Some(store);
+        self
+    }
+
+    /// Where recovery tickets live (without it recovery is off).
+    pub fn ticket_store(mut self, store: Arc<dyn TicketStore>) -> Self {
+        self.tickets = Some(store);
+        self
+    }
+
+    /// Where sign-in challenges live (required).
+    pub fn challenge_store(mut self, store: Arc<dyn ChallengeStore>) -> Self {
+        self.challenges = Some(store);
+        self
+    }
+
+    /// Where throttling counters live (required; share it between
+    /// instances so budgets hold across them).
+    pub fn throttle_store(mut self, store: Arc<dyn ThrottleStore>) -> Self {
+        self.throttle = Some(store);
+        self
+    }
+
+    /// The host's accounts: addresses of record and linked identities
+    /// (required).
+    pub fn accounts(mut self, accounts: Arc<dyn Accounts>) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// Sends mail (required): codes, notices, recovery mail.
+    pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// Tells the time (default [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Receives security events (default [`TracingSink`]: `tracing` at
+    /// INFO, target `latchkey::security`).
+    pub fn events(mut self, events: Arc<dyn EventSink>) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Runs Argon2 (default: tokio's blocking pool with the `tokio`
+    /// feature, else the calling thread).
+    pub fn executor(mut self, executor: Arc<dyn BlockingExecutor>) -> Self {
+        self.executor = executor;
+        self
+    }
+
+    /// Judges unfamiliar sign-ins with the host's own signals (default
+    /// [`DeviceTokenOnly`]: unfamiliar unless the device token is
+    /// recognized).
+    pub fn risk_signals(mut self, risk: Arc<dyn RiskSignals>) -> Self {
+        self.risk = risk;
+        self
+    }
+}
+
+/// Settings, each with its default.
+impl SignInBuilder {
+    /// Password hashing (default Argon2id m=19456 KiB, t=2, p=1, the
+    /// OWASP floor; REQ-07).
+    pub fn hash_settings(mut self, settings: HashSettings) -> Self {
+        self.settings.hasher = Hasher::new(settings);
+        self
+    }
+
+    /// The password hasher itself, for what [`hash_settings`](Self::hash_settings)
+    /// cannot say: a pepper as Argon2's secret input (REQ-10), or verify
+    /// limits. Replaces any earlier hash settings.
+    pub fn hasher(mut self, hasher: Hasher) -> Self {
+        self.settings.hasher = hasher;
+        self
+    }
+
+    /// The password policy at sign-up and password change (default
+    /// [`PasswordPolicy::new`] with the issuer as the service name:
+    /// at least 8 characters, not common, not the username or service).
+    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.settings.password_policy = policy;
+        self
+    }
+
+    /// When to mail a code on accounts without 2FA (default
+    /// [`MailedCodePolicy::WhenUnfamiliar`]).
+    pub fn mailed_code_policy(mut self, policy: MailedCodePolicy) -> Self {
+        self.settings.mailed_code_policy = policy;
+        self
+    }
+
+    /// Mailed codes (default 6 digits, valid 10 minutes, 5 attempts, a
+    /// resend cooldown of 60 s and at most 10 sends an hour; see
+    /// [`MailedCodeSettings`]).
+    pub fn mailed_codes(mut self, settings: MailedCodeSettings) -> Self {
+        self.settings.mailed_codes = settings;
+        self
+    }
+
+    /// 2FA (default [`TwoFactorSettings::new`] with the issuer: ±1 step,
+    /// enrolments lapse after 15 minutes, approvals last 5 minutes).
+    pub fn two_factor(mut self, settings: TwoFactorSettings) -> Self {
+        self.settings.two_factor = settings;
+        self
+    }
+
+    /// Recovery tickets (default [`RecoverySettings::default`]).
+    pub fn recovery(mut self, settings: RecoverySettings) -> Self {
+        self.settings.recovery = settings;
+        self
+    }
+
+    /// How long a challenge lives (default 10 minutes, as long as its
+    /// mailed code; at most 1 hour).
+    pub fn challenge_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.challenge_ttl = ttl;
+        self
+    }
+
+    /// Answers allowed per challenge (default 5; 1 to 20).
+    pub fn challenge_attempts(mut self, attempts: u32) -> Self {
+        self.settings.challenge_attempts = attempts;
+        self
+    }
+
+    /// Per-account backoff and lockout, for passwords and codes, 2FA's
+    /// included (default [`AttemptPolicy::DEFAULT`]: 5 free, then 30 s
+    /// doubling to 1 h, locked after 100; REQ-37).
+    pub fn backoff(mut self, policy: AttemptPolicy) -> Self {
+        self.settings.backoff = policy;
+        self
+    }
+
+    /// Requests allowed per client in each window (default 300 per 15
+    /// minutes).
+    pub fn client_budget(mut self, requests: u32, window: Duration) -> Self {
+        self.settings.client_budget = requests;
+        self.settings.client_window = window;
+        self
+    }
+
+    /// How long a device token is recognized (default 90 days).
+    pub fn device_token_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.device_token_ttl = ttl;
+        self
+    }
+}
+
+/// Building.
+impl SignInBuilder {
+    /// Checks the settings and the parts, and builds the flow (one Argon2
+    /// run, for the dummy hash that unknown logins are checked against).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSettings`] naming the setting out of range or the
+    /// part missing; a randomness or hashing failure.
+    pub fn build(self) -> Result<SignIn, Error> {
+        self.settings.check()?;
+        let required = |missing: &'static str| Error::InvalidSettings(missing);
+        let credentials = self.credentials.ok_or_else(|| {
+            required("a credential store is required (.store or .credential_store)")
+        })?;
+        let codes = self
+            .codes
+            .ok_or_else(|| required("an OTP store is required (.store or .otp_store)"))?;
+        let challenges = self.challenges.ok_or_else(|| {
+            required("a challenge store is required (.store or .challenge_store)")
+        })?;
+        let throttle = self
+            .throttle
+            .ok_or_else(|| required("a throttle store is required (.store or .throttle_store)"))?;
+        let accounts = self
+            .accounts
+            .ok_or_else(|| required("the host's accounts are required (.accounts)"))?;
+        let mailer = self
+            .mailer
+            .ok_or_else(|| required("a mailer is required (.mailer)"))?;
+        let settings = self.settings;
+        let pepper = self.keys.pepper;
+
+        let checker = CredentialChecker::new(credentials, settings.hasher.clone())?
+            .with_executor(self.executor.clone());
+        let codes = MailedCodes::new(codes, mailer.clone(), self.clock.clone(), pepper.clone())
+            .with_settings(settings.mailed_codes);
+        // One policy for the account's code counter, whoever counts in it.
+        let two_factor_settings = settings
+            .two_factor
+            .clone()
+            .with_attempt_policy(settings.backoff)?;
+        let two_factor = match (&self.two_factor, self.keys.sealer) {
+            (Some(store), Some(sealer)) => Some(TwoFactor::new(
+                store.clone(),
+                throttle.clone(),
+                mailer.clone(),
+                self.clock.clone(),
+                sealer,
+                &pepper,
+                two_factor_settings,
+            )),
+            _ => None,
+        };
+        let recovery = self.tickets.map(|tickets| {
+            let directory = Arc::new(Directory {
+                checker: checker.clone(),
+                accounts: accounts.clone(),
+            });
+            Recovery::new(
+                tickets,
+                codes.clone(),
+                mailer.clone(),
+                self.clock.clone(),
+                directory.clone(),
+                directory,
+                &pepper,
+                settings.recovery.clone(),
+            )
+        });
+        Ok(SignIn {
+            checker,
+            codes,
+            two_factor,
+            two_factor_state: self.two_factor,
+            recovery,
+            challenges,
+            throttle,
+            accounts,
+            clock: self.clock,
+            devices: DeviceTokens::new(&pepper, settings.device_token_ttl),
+            throttle_keys: ThrottleKeys::new(&pepper),
+            events: self.events,
+            risk: self.risk,
+            settings,
+        })
+    }
+}

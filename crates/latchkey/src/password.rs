@@ -1,0 +1,179 @@
+//! The first step: login and password.
+
+use latchkey_challenge::ChallengeKind;
+use latchkey_core::AccountId;
+use latchkey_otp::IssueOutcome;
+use latchkey_throttle::DeviceLane;
+use latchkey_twofactor::Action;
+use time::OffsetDateTime;
+
+use crate::challenges::purpose;
+use crate::{
+    ClientContext, Error, Familiarity, MailedCodePolicy, Method, SecurityEvent, SignIn, SignInStep,
+    SignedIn,
+};
+
+impl SignIn {
+    /// Signs in with login and password.
+    ///
+    /// An unknown login costs one full Argon2 run and gets
+    /// [`SignInStep::Denied`], like a wrong password (REQ-38); both count
+    /// toward the same kind of backoff, so throttling does not reveal
+    /// which logins exist either.
+    ///
+    /// # Errors
+    /// Store, hashing, executor or mail failures. A failed mail leaves no
+    /// challenge and no usable code behind.
+    #[tracing::instrument(name = "latchkey.sign_in.start", skip_all)]
+    pub async fn start(
+        &self,
+        login: &str,
+        password: &str,
+        ctx: &ClientContext,
+    ) -> Result<SignInStep, Error> {
+        let now = self.clock.now();
+        if let Some(at) = self.client_over_budget(ctx, now, None).await? {
+            return Ok(SignInStep::Throttled { retry_at: Some(at) });
+        }
+        let found = self.checker.find(login).await?;
+        let known = found.as_ref().map(|c| c.account.clone());
+        // A device token is checked against the account only; for unknown
+        // logins nothing is recognized, as for a known login on a new device.
+        let recognized = match (&known, ctx.device_token()) {
+            (Some(account), Some(token)) => self.devices.recognizes(token, account, now),
+            _ => false,
+        };
+        let lane = if recognized {
+            DeviceLane::Remembered
+        } else {
+            DeviceLane::Any
+        };
+        let key = self.password_key(login, known.as_ref(), lane);
+        let attempts = match self.reserve(&key, now, known.as_ref()).await? {
+            Ok(attempts) => attempts,
+            Err(retry_at) => return Ok(SignInStep::Throttled { retry_at }),
+        };
+
+        let Some(credential) = self.checker.verify(found, password).await? else {
+            self.emit(SecurityEvent::SignInDenied {
+                account: known.clone(),
+            });
+            self.after_failure(known.as_ref(), attempts);
+            return Ok(SignInStep::Denied);
+        };
+        // The password is right: its stage's count starts again.
+        self.throttle.clear(&key).await?;
+        let account = credential.account;
+
+        if self.requires_code(&account, Action::SignIn).await? {
+            let (challenge, expires_at) = self
+                .new_challenge(&account, ChallengeKind::SecondFactor, now)
+                .await?;
+            return Ok(SignInStep::SecondFactorRequired {
+                challenge,
+                expires_at,
+            });
+        }
+
+        let ask = match self.settings.mailed_code_policy {
+            MailedCodePolicy::Always => true,
+            MailedCodePolicy::Never => false,
+            MailedCodePolicy::WhenUnfamiliar => {
+                self.risk.assess(&account, ctx, recognized).await == Familiarity::Unfamiliar
+            }
+        };
+        if !ask {
+            return Ok(SignInStep::SignedIn(self.signed_in(
+                account,
+                Method::Password,
+                None,
+                now,
+            )));
+        }
+        self.send_first_code(account, now).await
+    }
+
+    /// Whether the account's 2FA asks for a code for `action`: read from
+    /// the 2FA store itself, so an account with 2FA is asked for its
+    /// factor even by a flow built without an encryption key (which then
+    /// fails to check it, rather than skipping it).
+    pub(crate) async fn requires_code(
+        &self,
+        account: &AccountId,
+        action: Action,
+    ) -> Result<bool, Error> {
+        let Some(store) = &self.two_factor_state else {
+            return Ok(false);
+        };
+        Ok(store.load(account).await?.requires_code(action))
+    }
+
+    async fn send_first_code(
+        &self,
+        account: AccountId,
+        now: OffsetDateTime,
+    ) -> Result<SignInStep, Error> {
+        let address = self.address_of(&account).await?;
+        let (challenge, expires_at) = self
+            .new_challenge(&account, ChallengeKind::MailedCode, now)
+            .await?;
+        let key = latchkey_challenge::ChallengeKey::sign_in(&challenge);
+        let issued = self.codes.issue(&account, &address, &purpose(&key)).await;
+        let retry_after = match issued {
+            Ok(IssueOutcome::Sent { masked_address, .. }) => {
+                self.emit(SecurityEvent::CodeSent {
+                    account,
+                    masked_address: masked_address.clone(),
+                });
+                return Ok(SignInStep::MailedCodeSent {
+                    challenge,
+                    masked_address,
+                    expires_at,
+                });
+            }
+            Ok(
+                IssueOutcome::CoolingDown { retry_after }
+                | IssueOutcome::CapReached { retry_after },
+            ) => retry_after,
+            Err(e) => {
+                self.challenges.consume_challenge(&key, now).await?;
+                return Err(e.into());
+            }
+        };
+        // A code went out moments ago (a double submit, or a lost
+        // response): no new one, and no new challenge.
+        self.challenges.consume_challenge(&key, now).await?;
+        Ok(SignInStep::CodeRecentlySent {
+            masked_address: address.masked(),
+            resend_at: now + retry_after,
+        })
+    }
+
+    pub(crate) fn signed_in(
+        &self,
+        account: AccountId,
+        method: Method,
+        recovery_codes_left: Option<u32>,
+        now: OffsetDateTime,
+    ) -> SignedIn {
+        self.emit(SecurityEvent::SignedIn {
+            account: account.clone(),
+            method,
+        });
+        if let Some(remaining) = recovery_codes_left {
+            self.emit(SecurityEvent::RecoveryCodeUsed {
+                account: account.clone(),
+                remaining,
+            });
+        }
+        // A token is earned by a verified code, never renewed by the
+        // password alone: a stolen cookie stops working at its expiry.
+        let device_token = (method != Method::Password).then(|| self.devices.issue(&account, now));
+        SignedIn {
+            account,
+            method,
+            device_token,
+            recovery_codes_left,
+        }
+    }
+}
