@@ -1,6 +1,6 @@
 //! What a stored challenge holds.
 
-use latchkey_core::{AccountId, OperationDigest};
+use latchkey_core::{AccountId, OperationDigest, SecurityStamp};
 use time::OffsetDateTime;
 
 use crate::ChallengeKey;
@@ -78,6 +78,10 @@ pub struct ChallengeRecord {
     pub max_attempts: u32,
     /// Attempts counted so far.
     pub attempts: u32,
+    /// The account's security stamp when the challenge was made: once the
+    /// account's credentials change (a password change, 2FA turned on), the
+    /// challenge is dead (REQ-49).
+    pub stamp: SecurityStamp,
 }
 
 impl ChallengeRecord {

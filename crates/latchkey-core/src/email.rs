@@ -7,7 +7,9 @@ use crate::Error;
 /// `email_address` crate), with a masked form for display.
 ///
 /// The address is kept as given; [`EmailAddress::normalized`] gives the
-/// form with a lower-case domain, for comparisons.
+/// form with a lower-case domain, for comparisons, and
+/// [`EmailAddress::case_folded`] the whole address in lower case, for
+/// throttles and caps.
 ///
 /// ```
 /// use latchkey_core::EmailAddress;
@@ -72,6 +74,34 @@ impl EmailAddress {
             self.local_part(),
             self.domain().to_ascii_lowercase()
         )
+    }
+
+    /// The whole address in lower case, Unicode-aware, character by
+    /// character (so a final `Σ` folds to `σ` wherever it stands, and `ς`
+    /// folds to `σ` too): the key for anything that must treat every
+    /// spelling of one mailbox as one, such as throttles and caps. Most
+    /// providers ignore case in the local part, so `Victim@`, `victim@` and
+    /// `VICTIM@` reach one inbox and must share one budget. Mail is still
+    /// sent to, and shown as, the address as given ([`EmailAddress::as_str`]).
+    ///
+    /// ```
+    /// use latchkey_core::EmailAddress;
+    /// let a = EmailAddress::parse("Victim@Example.COM")?;
+    /// let b = EmailAddress::parse("vICTIM@example.com")?;
+    /// assert_eq!(a.case_folded(), "victim@example.com");
+    /// assert_eq!(a.case_folded(), b.case_folded());
+    /// assert_eq!(a.as_str(), "Victim@Example.COM", "the typed form is kept");
+    /// let greek = EmailAddress::parse("ΟΔΥΣΣΕΥΣ@example.gr")?;
+    /// assert_eq!(greek.case_folded(), EmailAddress::parse("οδυσσευς@example.gr")?.case_folded());
+    /// # Ok::<(), latchkey_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn case_folded(&self) -> String {
+        self.0
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .collect()
     }
 
     /// A form safe to show to someone who may not own the address: the
@@ -158,6 +188,22 @@ mod tests {
         let err = EmailAddress::parse("a b@c.d").unwrap_err();
         let source = std::error::Error::source(&err).expect("a source");
         assert!(!source.to_string().contains("a b"), "{source}");
+    }
+
+    #[test]
+    fn case_folding_joins_every_spelling_of_one_mailbox() {
+        let folded = |s: &str| EmailAddress::parse(s).unwrap().case_folded();
+        let victim = folded("victim@example.com");
+        for spelling in [
+            "Victim@example.com",
+            "vIctim@Example.com",
+            "VICTIM@EXAMPLE.COM",
+        ] {
+            assert_eq!(folded(spelling), victim, "{spelling}");
+        }
+        assert_eq!(folded("ÄNNE@X.ORG"), folded("änne@x.org"));
+        assert_eq!(folded("ΣΑΣ@x.gr"), folded("σας@x.gr"));
+        assert_ne!(folded("victim@example.com"), folded("victim2@example.com"));
     }
 
     #[test]

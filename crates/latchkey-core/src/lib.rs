@@ -36,6 +36,7 @@ mod keyed;
 mod mail;
 pub mod random;
 mod secret;
+mod stamp;
 
 pub use account::AccountId;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -44,6 +45,7 @@ pub use error::{Error, MailError, StoreError};
 pub use keyed::KeyedHmac;
 pub use mail::{ConsoleMailer, Mailer, Message, MessageKind, RecordingMailer};
 pub use secret::{EncryptionKey, KeyId, Pepper, SecretString};
+pub use stamp::SecurityStamp;
 
 /// The digest of one write a second factor approves (a package tarball's
 /// SHA-256, say), computed by the host.

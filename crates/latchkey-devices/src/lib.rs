@@ -24,11 +24,10 @@
 #![deny(missing_docs)]
 
 mod record;
-mod stamp;
 mod store;
 mod token;
 
+pub use latchkey_core::SecurityStamp;
 pub use record::{DeviceId, DeviceRecord};
-pub use stamp::SecurityStamp;
 pub use store::{DeviceStore, StampStore};
 pub use token::{DeviceToken, MalformedDeviceToken};

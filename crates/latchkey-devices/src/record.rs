@@ -6,7 +6,9 @@ use std::str::FromStr;
 use latchkey_core::AccountId;
 use time::OffsetDateTime;
 
-use crate::{MalformedDeviceToken, SecurityStamp};
+use latchkey_core::SecurityStamp;
+
+use crate::MalformedDeviceToken;
 
 /// A remembered device's id: 128 random bits, shown as 32 hex digits. Not
 /// a secret by itself (the token's secret is what proves the device).

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use latchkey_core::{AccountId, StoreError};
 use time::OffsetDateTime;
 
-use crate::{DeviceId, DeviceRecord, SecurityStamp};
+use latchkey_core::SecurityStamp;
+
+use crate::{DeviceId, DeviceRecord};
 
 /// Where remembered devices live. Each method is one atomic operation.
 #[async_trait]

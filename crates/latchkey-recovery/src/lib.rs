@@ -14,9 +14,12 @@
 //! - [`TicketState`]: submitted → in review → approved → completed, or
 //!   rejected, withdrawn, expired; every move a compare-and-set with an
 //!   append-only [`AuditEntry`].
-//! - The same answer and work whether or not the login exists (REQ-31);
-//!   nothing on the account changes before completion, which hands the
-//!   host an [`Instruction`] (REQ-32, REQ-36).
+//! - The same answer and work whether or not the login exists (REQ-31):
+//!   the owner's notice goes through a [`Background`] off the request path
+//!   (**without one it is sent inline**; install one); nothing on the
+//!   account changes before completion, which hands the host an
+//!   [`Instruction`] and, with a [`CompletionHook`], carries it out
+//!   (REQ-32, REQ-36).
 //!
 //! ```
 //! use latchkey_recovery::{TicketState, Transition};
@@ -47,9 +50,9 @@ pub use form::{
     TicketForm, Topic, ValidForm, validate,
 };
 pub use service::{
-    AccountDirectory, AccountOnFile, ActionOutcome, CompleteOutcome, ConfirmOutcome,
-    DefaultRecoveryTemplate, DraftId, Instruction, Recovery, RecoveryMail, RecoverySettings,
-    RecoveryTemplate, StartOutcome,
+    AccountDirectory, AccountOnFile, ActionOutcome, Background, BackgroundJob, CompleteOutcome,
+    CompletionHook, ConfirmOutcome, DefaultRecoveryTemplate, DraftId, Instruction, Recovery,
+    RecoveryMail, RecoverySettings, RecoveryTemplate, StartOutcome,
 };
 pub use store::{Draft, TicketStore};
 pub use ticket::{

@@ -7,6 +7,8 @@
 //! a module beside them.
 
 mod account;
+mod background;
+mod completion;
 mod intake;
 mod lifecycle;
 mod mail;
@@ -23,6 +25,8 @@ use latchkey_otp::MailedCodes;
 use time::OffsetDateTime;
 
 pub use self::account::{AccountDirectory, AccountOnFile};
+pub use self::background::{Background, BackgroundJob};
+pub use self::completion::CompletionHook;
 pub use self::mail::{DefaultRecoveryTemplate, RecoveryMail, RecoveryTemplate};
 pub use self::outcome::{
     ActionOutcome, CompleteOutcome, ConfirmOutcome, DraftId, Instruction, StartOutcome,
@@ -53,11 +57,21 @@ use crate::{
 /// Every move is a compare-and-set on the ticket's version with an audit
 /// entry, so two staff acting at once cannot both win.
 ///
-/// One difference remains for a known login: the address of record is
-/// told, so one more mail is sent. A host whose [`Mailer`] delivers while
-/// the request waits should queue mail instead (return once the message is
-/// enqueued), so the response time does not reveal whether the login
-/// exists (REQ-31).
+/// For a known login the address of record is told, so one more mail is
+/// sent. That notice goes through the [`Background`] installed with
+/// [`Recovery::with_background`]: `confirm` only hands it off (and hands
+/// off an empty job for an unknown login, the same work), and a failure
+/// of that mail is never returned to the requester (REQ-31).
+///
+/// **Without a [`Background`], `confirm` sends the owner's notice inline
+/// and waits for it**, because this crate assumes no async runtime: the
+/// answer is still the same (a failure of the notice is dropped, never
+/// returned), but its timing can still reveal that the login exists. Every
+/// host should install one; the `latchkey` facade installs one on tokio.
+///
+/// With a [`CompletionHook`] ([`Recovery::with_completion`]),
+/// [`Recovery::complete`] carries out the ticket's [`Instruction`] itself
+/// instead of trusting every caller to.
 #[derive(Clone)]
 pub struct Recovery {
     store: Arc<dyn TicketStore>,
@@ -69,6 +83,8 @@ pub struct Recovery {
     cancel_key: KeyedHmac,
     settings: RecoverySettings,
     template: Arc<dyn RecoveryTemplate>,
+    background: Option<Arc<dyn Background>>,
+    completion: Option<Arc<dyn CompletionHook>>,
 }
 
 impl fmt::Debug for Recovery {
@@ -76,6 +92,8 @@ impl fmt::Debug for Recovery {
         f.debug_struct("Recovery")
             .field("store", &self.store)
             .field("settings", &self.settings)
+            .field("background", &self.background)
+            .field("completion", &self.completion)
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +123,8 @@ impl Recovery {
             cancel_key: KeyedHmac::derive(pepper, b"latchkey recovery cancel token v1"),
             settings,
             template: Arc::new(DefaultRecoveryTemplate),
+            background: None,
+            completion: None,
         }
     }
 
@@ -112,6 +132,23 @@ impl Recovery {
     #[must_use]
     pub fn with_template(mut self, template: Arc<dyn RecoveryTemplate>) -> Self {
         self.template = template;
+        self
+    }
+
+    /// Sends the owner's "a ticket was opened" notice through `background`,
+    /// off the request path (REQ-31). Without it the notice is sent inline:
+    /// see [`Recovery`].
+    #[must_use]
+    pub fn with_background(mut self, background: Arc<dyn Background>) -> Self {
+        self.background = Some(background);
+        self
+    }
+
+    /// Has [`Recovery::complete`] call `hook` with the account and the
+    /// [`Instruction`] once the ticket completed, before it returns.
+    #[must_use]
+    pub fn with_completion(mut self, hook: Arc<dyn CompletionHook>) -> Self {
+        self.completion = Some(hook);
         self
     }
 
@@ -124,6 +161,19 @@ impl Recovery {
     }
 }
 
+/// A recovery mail as a message to `to`.
+fn render(template: &dyn RecoveryTemplate, to: &EmailAddress, mail: &RecoveryMail<'_>) -> Message {
+    let content = template.render(mail);
+    let mut message = Message::new(
+        to.clone(),
+        content.subject,
+        content.text,
+        MessageKind::RecoveryTicket,
+    );
+    message.html = content.html;
+    message
+}
+
 /// What the steps share: mails, cancel tokens, and moving a ticket.
 impl Recovery {
     fn cancel_digest(&self, id: &TicketId, token: &str) -> [u8; 32] {
@@ -131,16 +181,21 @@ impl Recovery {
         self.cancel_key.mac(&[&id.0, normalized.as_bytes()])
     }
 
+    fn message(&self, to: &EmailAddress, mail: &RecoveryMail<'_>) -> Message {
+        render(&*self.template, to, mail)
+    }
+
     async fn send(&self, to: &EmailAddress, mail: &RecoveryMail<'_>) -> Result<(), Error> {
-        let content = self.template.render(mail);
-        let mut message = Message::new(
-            to.clone(),
-            content.subject,
-            content.text,
-            MessageKind::RecoveryTicket,
-        );
-        message.html = content.html;
+        let message = self.message(to, mail);
         self.mailer.send(message).await.map_err(Error::Mail)
+    }
+
+    /// Hands `job` to the background, or, without one, runs it here.
+    async fn hand_off(&self, job: BackgroundJob) {
+        match &self.background {
+            Some(background) => background.spawn(job),
+            None => job.await,
+        }
     }
 
     async fn load(&self, id: &TicketId) -> Result<Option<Ticket>, Error> {

@@ -8,15 +8,29 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{AuditEntry, Ticket, TicketChange, TicketId, ValidForm};
 
-/// A form waiting for its contact address to be proven.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A form waiting for its contact address to be proven. `Debug` hides
+/// its id.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Draft {
     /// Random id, handed to the requester's browser.
     pub id: [u8; 16],
     /// The validated form.
     pub form: ValidForm,
-    /// When it lapses.
+    /// When it lapses: its start plus
+    /// [`RecoverySettings::draft_ttl`](crate::RecoverySettings::draft_ttl),
+    /// so the start, as of which evidence is weighed (REQ-35), is this
+    /// less the TTL.
     pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Draft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Draft")
+            .field("id", &"..")
+            .field("form", &self.form)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Where tickets live. Every method is one atomic operation: two staff

@@ -12,6 +12,10 @@ use crate::{Evidence, Topic};
 /// A ticket's unguessable reference (128 random bits), as the user and
 /// staff see it: 26 base32 characters.
 ///
+/// The reference is a bearer secret (it withdraws a queued ticket), so it
+/// is shown whole only by `Display` (for the requester's mail and staff);
+/// `Debug` and logs use [`TicketId::short`].
+///
 /// ```
 /// use latchkey_recovery::TicketId;
 /// let id = TicketId::generate()?;
@@ -33,6 +37,27 @@ impl TicketId {
         random::fill(&mut bytes)?;
         Ok(Self(bytes))
     }
+
+    /// The first 4 characters of the reference (20 bits): enough to
+    /// correlate log lines and events, not to find or act on a ticket. Use
+    /// it wherever a reference is logged.
+    ///
+    /// ```
+    /// use latchkey_recovery::TicketId;
+    /// let id = TicketId::generate()?;
+    /// assert_eq!(id.short().len(), 4);
+    /// assert!(id.to_string().starts_with(&id.short()));
+    /// assert_eq!(format!("{id:?}"), format!("TicketId({}…)", id.short()));
+    /// # Ok::<(), latchkey_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn short(&self) -> String {
+        // 3 bytes encode to 5 characters, the first 4 of which depend on
+        // the first 20 bits only: the same as the full reference's first 4.
+        let mut text = BASE32_NOPAD.encode(&self.0[..3]);
+        text.truncate(4);
+        text
+    }
 }
 
 impl fmt::Display for TicketId {
@@ -43,7 +68,7 @@ impl fmt::Display for TicketId {
 
 impl fmt::Debug for TicketId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TicketId({self})")
+        write!(f, "TicketId({}…)", self.short())
     }
 }
 
@@ -90,7 +115,9 @@ pub enum Transition {
     Approve,
     /// Submitted, in review or approved → rejected.
     Reject,
-    /// Submitted, in review or approved → withdrawn.
+    /// Submitted, in review or approved → withdrawn. The requester may
+    /// withdraw only a submitted ticket; the owner's cancel code stops it
+    /// in any of these states.
     Withdraw,
     /// Submitted or in review → expired.
     Expire,
@@ -262,6 +289,16 @@ mod tests {
             None,
             "approval does not lapse"
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_whole_reference() {
+        let id = TicketId([0xA5; 16]);
+        let full = id.to_string();
+        let shown = format!("{id:?}");
+        assert!(!shown.contains(&full), "{shown}");
+        assert!(!shown.contains(&full[..8]), "{shown}");
+        assert!(full.starts_with(&id.short()));
     }
 
     #[test]

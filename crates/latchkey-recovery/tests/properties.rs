@@ -128,6 +128,15 @@ proptest! {
                         },
                     ),
                 };
+                if matches!(op, Op::Withdraw) {
+                    // By reference alone, only a queued ticket (the owner's
+                    // cancel code is needed later).
+                    prop_assert_eq!(
+                        matches!(outcome, ActionOutcome::Done(_)),
+                        expected == TicketState::Submitted,
+                        "withdraw from {:?}: {:?}", expected, outcome
+                    );
+                }
                 match outcome {
                     ActionOutcome::Done(next) => {
                         prop_assert_eq!(expected.apply(transition), Some(next), "{:?} by {:?}", expected, transition);

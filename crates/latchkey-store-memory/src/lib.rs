@@ -10,8 +10,10 @@
 //! in `credentials.rs`, [`OtpStore`](latchkey_otp::OtpStore) in `codes.rs`,
 //! [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore) in `two_factor.rs`,
 //! [`TicketStore`](latchkey_recovery::TicketStore) in `tickets.rs`,
-//! [`ChallengeStore`](latchkey_challenge::ChallengeStore) in `challenges.rs`
-//! and [`ThrottleStore`](latchkey_throttle::ThrottleStore) in `throttle.rs`.
+//! [`ChallengeStore`](latchkey_challenge::ChallengeStore) in `challenges.rs`,
+//! [`ThrottleStore`](latchkey_throttle::ThrottleStore) in `throttle.rs`,
+//! [`DeviceStore`](latchkey_devices::DeviceStore) in `devices.rs` and
+//! [`StampStore`](latchkey_devices::StampStore) in `stamps.rs`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -32,6 +34,8 @@
 mod challenges;
 mod codes;
 mod credentials;
+mod devices;
+mod stamps;
 mod throttle;
 mod tickets;
 mod two_factor;
@@ -49,6 +53,8 @@ pub struct MemoryStore {
     tickets: Mutex<tickets::Tickets>,
     challenges: Mutex<challenges::Challenges>,
     throttle: Mutex<throttle::Throttle>,
+    devices: Mutex<devices::Devices>,
+    stamps: Mutex<stamps::Stamps>,
 }
 
 impl fmt::Debug for MemoryStore {

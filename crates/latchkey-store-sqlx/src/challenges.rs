@@ -2,14 +2,15 @@
 //! challenge in `latchkey_challenges`, keyed by the id's digest.
 
 use latchkey_challenge::{ChallengeKey, ChallengeRecord};
-use latchkey_core::StoreError;
+use latchkey_core::{SecurityStamp, StoreError};
 
 use crate::codec::{self, Columns};
 
 /// The columns [`challenge_from_row`] reads, for `SELECT` and `RETURNING`.
 macro_rules! challenge_columns {
     () => {
-        "challenge_key, account, kind, operation, created_at, expires_at, max_attempts, attempts"
+        "challenge_key, account, kind, operation, created_at, expires_at, max_attempts, attempts, \
+         stamp"
     };
 }
 pub(crate) use challenge_columns;
@@ -24,6 +25,7 @@ pub(crate) fn challenge_from_row(row: &impl Columns) -> Result<ChallengeRecord, 
         expires_at: row.time("expires_at")?,
         max_attempts: row.narrow("max_attempts")?,
         attempts: row.narrow("attempts")?,
+        stamp: SecurityStamp(row.array("stamp")?),
     })
 }
 
@@ -50,7 +52,7 @@ macro_rules! impl_challenge_store {
                     let done = sqlx::query(concat!(
                         "INSERT INTO latchkey_challenges (",
                         challenge_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
                     ))
                     .bind(&record.key.0[..])
                     .bind(record.account.as_str())
@@ -60,6 +62,7 @@ macro_rules! impl_challenge_store {
                     .bind(nanos(record.expires_at)?)
                     .bind(i64::from(record.max_attempts))
                     .bind(i64::from(record.attempts))
+                    .bind(&record.stamp.0[..])
                     .execute(&self.pool)
                     .await
                     .map_err(unavailable)?;

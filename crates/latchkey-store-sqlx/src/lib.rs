@@ -6,8 +6,10 @@
 //! [`OtpStore`](latchkey_otp::OtpStore),
 //! [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore),
 //! [`TicketStore`](latchkey_recovery::TicketStore),
-//! [`ChallengeStore`](latchkey_challenge::ChallengeStore) and
-//! [`ThrottleStore`](latchkey_throttle::ThrottleStore), so several service
+//! [`ChallengeStore`](latchkey_challenge::ChallengeStore),
+//! [`ThrottleStore`](latchkey_throttle::ThrottleStore),
+//! [`DeviceStore`](latchkey_devices::DeviceStore) and
+//! [`StampStore`](latchkey_devices::StampStore), so several service
 //! instances can share one database. [`testing`] makes throwaway databases
 //! for tests.
 //!
@@ -15,7 +17,10 @@
 //! consuming a code is a conditional `DELETE`, counting a failure a
 //! conditional `UPDATE ... SET n = n + 1 WHERE n < max`, advancing a TOTP
 //! step an `UPDATE ... WHERE last_used_step < $step`, a ticket transition a
-//! compare-and-set on its version. Where the decision needs Rust (the
+//! compare-and-set on its version, revoking a device a `DELETE ... WHERE id
+//! AND account`, an account's first security stamp an `INSERT ... ON
+//! CONFLICT DO UPDATE ... RETURNING` that hands every concurrent caller the
+//! one stored. Where the decision needs Rust (the
 //! backoff of throttled attempts, the hourly cap of mailed codes) it
 //! runs inside a transaction that first locks what it decides on: `BEGIN
 //! IMMEDIATE` on SQLite (one writer at a time), `SELECT ... FOR UPDATE` on
@@ -63,6 +68,8 @@ mod challenges;
 mod codec;
 mod codes;
 mod credentials;
+mod devices;
+mod stamps;
 mod throttle;
 mod tickets;
 mod two_factor;
@@ -104,6 +111,8 @@ macro_rules! impl_stores {
         $crate::tickets::impl_ticket_store!($store, $db, $for_update);
         $crate::challenges::impl_challenge_store!($store);
         $crate::throttle::impl_throttle_store!($store, $for_update);
+        $crate::devices::impl_device_store!($store);
+        $crate::stamps::impl_stamp_store!($store);
     };
 }
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

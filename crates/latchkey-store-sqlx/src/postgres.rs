@@ -42,6 +42,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "throttled attempts",
         include_str!("../migrations/postgres/0002_throttled_attempts.sql"),
     ),
+    (
+        3,
+        "devices and stamps",
+        include_str!("../migrations/postgres/0003_devices_and_stamps.sql"),
+    ),
 ];
 
 impl PostgresStore {

@@ -58,6 +58,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "throttled attempts",
         include_str!("../migrations/sqlite/0002_throttled_attempts.sql"),
     ),
+    (
+        3,
+        "devices and stamps",
+        include_str!("../migrations/sqlite/0003_devices_and_stamps.sql"),
+    ),
 ];
 
 impl SqliteStore {

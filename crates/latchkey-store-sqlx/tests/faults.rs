@@ -14,8 +14,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use latchkey_challenge::{ChallengeKey, ChallengeStore};
-use latchkey_core::{AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer, StoreError};
+use latchkey_core::{
+    AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer, SecurityStamp, StoreError,
+};
 use latchkey_credentials::CredentialStore;
+use latchkey_devices::{DeviceId, DeviceStore, StampStore};
 use latchkey_otp::{CodeRecord, IssueOutcome, MailedCodes, OtpStore, Purpose, SendReservation};
 use latchkey_recovery::{
     Actor, AuditAction, AuditEntry, Evidence, EvidenceItem, Finding, LinkedIdentity, Provider,
@@ -167,6 +170,17 @@ async fn sqlite_calls_on_a_closed_pool_are_unavailable_errors() {
     assert!(is_unavailable(
         &store.consume_challenge(&ChallengeKey([0; 32]), t0()).await
     ));
+    assert!(is_unavailable(&store.get_device(&DeviceId([0; 16])).await));
+    assert!(is_unavailable(
+        &store.revoke_device(&account, &DeviceId([0; 16])).await
+    ));
+    assert!(is_unavailable(&store.list_devices(&account).await));
+    assert!(is_unavailable(
+        &store.stamp(&account, SecurityStamp([1; 16])).await
+    ));
+    assert!(is_unavailable(
+        &store.rotate_stamp(&account, SecurityStamp([1; 16])).await
+    ));
 }
 
 /// The realistic case: a code is mailed, then the database goes away
@@ -218,7 +232,11 @@ async fn undecodable_rows_are_corrupt_errors() {
         "INSERT INTO latchkey_authenticators VALUES ($1, zeroblob(16), 'sideways', 'k1', \
          zeroblob(24), x'00', 'SHA1', 6, 30, 1, 0, 0)",
         "INSERT INTO latchkey_credentials VALUES ('', $1, '$h')",
-        "INSERT INTO latchkey_challenges VALUES (zeroblob(32), $1, 'telepathy', NULL, 0, 0, 1, 0)",
+        "INSERT INTO latchkey_challenges VALUES (zeroblob(32), $1, 'telepathy', NULL, 0, 0, 1, 0, \
+         zeroblob(16))",
+        "INSERT INTO latchkey_devices VALUES (zeroblob(16), $1, x'0102', zeroblob(16), 'l', 0, \
+         NULL, NULL, 0)",
+        "INSERT INTO latchkey_stamps VALUES ($1, x'00')",
         "INSERT INTO latchkey_throttle_backoff VALUES (zeroblob(32), -1, 0)",
     ] {
         sqlx::query(sql)
@@ -249,6 +267,11 @@ async fn undecodable_rows_are_corrupt_errors() {
     assert!(is_corrupt(&store.find_by_login(account.as_str()).await));
     assert!(is_corrupt(
         &store.get_challenge(&ChallengeKey([0; 32])).await
+    ));
+    assert!(is_corrupt(&store.get_device(&DeviceId([0; 16])).await));
+    assert!(is_corrupt(&store.list_devices(&account).await));
+    assert!(is_corrupt(
+        &store.stamp(&account, SecurityStamp([1; 16])).await
     ));
     assert!(is_corrupt(
         &store

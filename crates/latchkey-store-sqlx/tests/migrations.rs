@@ -1,9 +1,17 @@
-//! A database made by an earlier release (migration 0001 only) upgrades
-//! in place: `migrate` applies 0002 alone, and the replay-notice claims
-//! survive the move out of `latchkey_twofactor_counters`.
+//! A database made by an earlier release upgrades in place, the missing
+//! migrations applied in order:
+//! - release one (0001 only): `migrate` applies 0002 then 0003, and the
+//!   replay-notice claims survive the move out of
+//!   `latchkey_twofactor_counters`;
+//! - release two (0001 and 0002): `migrate` applies 0003 alone; challenges
+//!   made before it read back with the all-zero stamp (no account's, so
+//!   they stop matching), and devices and stamps work at once.
 
 use std::path::{Path, PathBuf};
 
+use latchkey_challenge::{ChallengeAttempt, ChallengeKey, ChallengeStore};
+use latchkey_core::SecurityStamp;
+use latchkey_devices::{DeviceId, DeviceRecord, DeviceStore, StampStore};
 use latchkey_store_sqlx::{MigrationReport, PostgresStore, SqliteStore, testing};
 use latchkey_testkit::fresh_account;
 use latchkey_twofactor::TwoFactorStore;
@@ -14,24 +22,83 @@ fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_900_000_000).expect("valid time")
 }
 
-/// A directory holding only `backend`'s migration 0001, as released.
-fn release_one(backend: &str) -> (PathBuf, testing::Cleanup) {
-    let dir = std::env::temp_dir().join(testing::fresh_ident("latchkey_release_one"));
+/// A directory holding `backend`'s first `n` migrations, as released.
+fn release(backend: &str, n: usize) -> (PathBuf, testing::Cleanup) {
+    let dir = std::env::temp_dir().join(testing::fresh_ident("latchkey_release"));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let name = "0001_latchkey_schema.sql";
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
-        .join(backend)
-        .join(name);
-    std::fs::copy(from, dir.join(name)).expect("copy 0001");
+        .join(backend);
+    let mut names: Vec<_> = std::fs::read_dir(&from)
+        .expect("the migrations directory")
+        .map(|entry| entry.expect("a migration file").file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() > n, "release {n} must be older than the crate");
+    for name in &names[..n] {
+        std::fs::copy(from.join(name), dir.join(name)).expect("copy a migration");
+    }
     (dir.clone(), testing::Cleanup::Dir(dir))
 }
 
-fn upgraded() -> MigrationReport {
+/// What `migrate` reports on a database of release `n`: every later
+/// migration applied, in order.
+fn upgraded(n: usize) -> MigrationReport {
+    let all = [
+        (1, "latchkey schema"),
+        (2, "throttled attempts"),
+        (3, "devices and stamps"),
+    ];
     MigrationReport {
-        applied: vec![(2, "throttled attempts".to_owned())],
-        already_applied: 1,
+        applied: all[n..]
+            .iter()
+            .map(|(v, d)| (*v, (*d).to_owned()))
+            .collect(),
+        already_applied: n,
     }
+}
+
+/// A fresh SQLite file migrated to release `n` with sqlx's own migrator,
+/// and what removes it.
+async fn sqlite_release(n: usize) -> (SqliteStore, Vec<testing::Cleanup>) {
+    let (dir, release) = release("sqlite", n);
+    let db = std::env::temp_dir().join(testing::fresh_ident("latchkey_upgrade"));
+    std::fs::create_dir_all(&db).expect("temp dir");
+    let cleanup = testing::Cleanup::Dir(db.clone());
+    let url = format!("sqlite://{}?mode=rwc", db.join("old.db").display());
+    let store = SqliteStore::connect(&url).await.expect("open");
+    Migrator::new(dir.as_path())
+        .await
+        .expect("the released migrations")
+        .run(store.pool())
+        .await
+        .expect("migrate to the release");
+    (store, vec![release, cleanup])
+}
+
+/// A bare schema on `url` migrated to release `n` with sqlx's own
+/// migrator, and what drops it.
+async fn postgres_release(url: &str, n: usize) -> (PostgresStore, Vec<testing::Cleanup>) {
+    let (dir, release) = release("postgres", n);
+    let schema = testing::fresh_ident(testing::SCHEMA_PREFIX);
+    let admin = PostgresStore::connect(url).await.expect("connect");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(admin.pool())
+        .await
+        .expect("create schema");
+    admin.pool().close().await;
+    let cleanup = testing::Cleanup::Schema {
+        url: url.to_owned(),
+        schema: schema.clone(),
+    };
+    let store = testing::postgres_store(url, &schema, "latchkey-upgrade").await;
+    Migrator::new(dir.as_path())
+        .await
+        .expect("the released migrations")
+        .run(store.pool())
+        .await
+        .expect("migrate to the release");
+    (store, vec![release, cleanup])
 }
 
 const OLD_COUNTERS: &str = "INSERT INTO latchkey_twofactor_counters \
@@ -39,18 +106,7 @@ const OLD_COUNTERS: &str = "INSERT INTO latchkey_twofactor_counters \
 
 #[tokio::test]
 async fn sqlite_release_one_database_upgrades_and_keeps_replay_notices() {
-    let (dir, _release) = release_one("sqlite");
-    let db = std::env::temp_dir().join(testing::fresh_ident("latchkey_upgrade"));
-    std::fs::create_dir_all(&db).expect("temp dir");
-    let _cleanup = testing::Cleanup::Dir(db.clone());
-    let url = format!("sqlite://{}?mode=rwc", db.join("old.db").display());
-    let store = SqliteStore::connect(&url).await.expect("open");
-    Migrator::new(dir.as_path())
-        .await
-        .expect("release one")
-        .run(store.pool())
-        .await
-        .expect("migrate to 0001");
+    let (store, _cleanup) = sqlite_release(1).await;
     let (noticed, quiet) = (fresh_account(), fresh_account());
     let at = i64::try_from(t0().unix_timestamp_nanos()).expect("in range");
     sqlx::query(OLD_COUNTERS)
@@ -67,7 +123,7 @@ async fn sqlite_release_one_database_upgrades_and_keeps_replay_notices() {
     .await
     .expect("old row");
 
-    assert_eq!(store.migrate().await.expect("upgrade"), upgraded());
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(1));
     assert_eq!(
         store.migrate().await.expect("again").applied,
         Vec::<(i64, String)>::new()
@@ -102,25 +158,7 @@ async fn postgres_release_one_schema_upgrades_and_keeps_replay_notices() {
     let Some(url) = testing::postgres_url() else {
         return;
     };
-    let (dir, _release) = release_one("postgres");
-    // A bare schema, migrated to 0001 only.
-    let schema = testing::fresh_ident(testing::SCHEMA_PREFIX);
-    let admin = PostgresStore::connect(&url).await.expect("connect");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(admin.pool())
-        .await
-        .expect("create schema");
-    let _cleanup = testing::Cleanup::Schema {
-        url: url.clone(),
-        schema: schema.clone(),
-    };
-    let store = testing::postgres_store(&url, &schema, "latchkey-upgrade").await;
-    Migrator::new(dir.as_path())
-        .await
-        .expect("release one")
-        .run(store.pool())
-        .await
-        .expect("migrate to 0001");
+    let (store, _cleanup) = postgres_release(&url, 1).await;
     let noticed = fresh_account();
     let at = i64::try_from(t0().unix_timestamp_nanos()).expect("in range");
     sqlx::query(OLD_COUNTERS)
@@ -130,7 +168,7 @@ async fn postgres_release_one_schema_upgrades_and_keeps_replay_notices() {
         .await
         .expect("old row");
 
-    assert_eq!(store.migrate().await.expect("upgrade"), upgraded());
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(1));
     let state = store.load(&noticed).await.expect("load");
     assert_eq!(state.last_replay_notice_at, Some(t0()));
     let gone: Option<String> =
@@ -139,4 +177,148 @@ async fn postgres_release_one_schema_upgrades_and_keeps_replay_notices() {
             .await
             .expect("to_regclass");
     assert_eq!(gone, None);
+}
+
+/// A challenge as release two stored it (no stamp column).
+const OLD_CHALLENGE: &str = "INSERT INTO latchkey_challenges \
+     (challenge_key, account, kind, operation, created_at, expires_at, max_attempts, attempts) \
+     VALUES ($1, $2, 'mailed-code', NULL, $3, $4, 5, 0)";
+
+/// After 0003: the old challenge reads back (and is counted) with the
+/// all-zero stamp, a new one keeps its own, and devices and stamps work.
+async fn check_release_two_upgrade<S>(store: &S, key: ChallengeKey)
+where
+    S: ChallengeStore + DeviceStore + StampStore,
+{
+    let old = store
+        .get_challenge(&key)
+        .await
+        .expect("get_challenge")
+        .expect("the old challenge must survive the upgrade");
+    assert_eq!(
+        old.stamp,
+        SecurityStamp([0; 16]),
+        "a challenge made before 0003 must read back with the all-zero stamp"
+    );
+    let ChallengeAttempt::Counted(counted) = store
+        .reserve_attempt(&key, t0())
+        .await
+        .expect("reserve_attempt")
+    else {
+        panic!("an attempt on the old live challenge must be Counted");
+    };
+    assert_eq!(
+        counted.stamp,
+        SecurityStamp([0; 16]),
+        "counting keeps the zero stamp"
+    );
+
+    let account = fresh_account();
+    let fresh = SecurityStamp::generate().expect("random");
+    assert_eq!(
+        store.stamp(&account, fresh).await.expect("stamp"),
+        fresh,
+        "stamps must work after the upgrade"
+    );
+    let new_key = ChallengeKey([9; 32]);
+    assert!(
+        store
+            .insert_challenge(latchkey_challenge::ChallengeRecord {
+                key: new_key,
+                stamp: fresh,
+                account: account.clone(),
+                ..old
+            })
+            .await
+            .expect("insert_challenge"),
+        "a new challenge must be stored after the upgrade"
+    );
+    assert_eq!(
+        store
+            .get_challenge(&new_key)
+            .await
+            .expect("get_challenge")
+            .map(|c| c.stamp),
+        Some(fresh),
+        "a challenge made after the upgrade must keep its stamp"
+    );
+    let device = DeviceRecord {
+        id: DeviceId([7; 16]),
+        account: account.clone(),
+        secret_digest: [8; 32],
+        stamp: fresh,
+        label: "Firefox on Linux".to_owned(),
+        created_at: t0(),
+        last_used_at: None,
+        last_client: None,
+        expires_at: t0() + Duration::days(90),
+    };
+    assert!(
+        store
+            .insert_device(device.clone())
+            .await
+            .expect("insert_device"),
+        "devices must be stored after the upgrade"
+    );
+    assert_eq!(
+        store.list_devices(&account).await.expect("list_devices"),
+        [device],
+        "devices must list after the upgrade"
+    );
+}
+
+/// The times of a challenge as release two stored it: made at `t0()`,
+/// live for 10 minutes.
+fn old_challenge_times() -> (i64, i64) {
+    let at = |t: OffsetDateTime| i64::try_from(t.unix_timestamp_nanos()).expect("in range");
+    (at(t0()), at(t0() + Duration::minutes(10)))
+}
+
+#[tokio::test]
+async fn sqlite_release_two_database_gets_0003_alone_and_old_challenges_read_back() {
+    let (store, _cleanup) = sqlite_release(2).await;
+    let key = ChallengeKey([5; 32]);
+    let (made, expires) = old_challenge_times();
+    sqlx::query(OLD_CHALLENGE)
+        .bind(&key.0[..])
+        .bind(fresh_account().as_str())
+        .bind(made)
+        .bind(expires)
+        .execute(store.pool())
+        .await
+        .expect("old challenge row");
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(2));
+    check_release_two_upgrade(&store, key).await;
+}
+
+#[tokio::test]
+async fn postgres_release_two_schema_gets_0003_alone_and_old_challenges_read_back() {
+    let Some(url) = testing::postgres_url() else {
+        return;
+    };
+    let (store, _cleanup) = postgres_release(&url, 2).await;
+    let key = ChallengeKey([5; 32]);
+    let (made, expires) = old_challenge_times();
+    sqlx::query(OLD_CHALLENGE)
+        .bind(&key.0[..])
+        .bind(fresh_account().as_str())
+        .bind(made)
+        .bind(expires)
+        .execute(store.pool())
+        .await
+        .expect("old challenge row");
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(2));
+    check_release_two_upgrade(&store, key).await;
+    let default: Option<String> = sqlx::query_scalar(
+        "SELECT column_default FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = 'latchkey_challenges' \
+         AND column_name = 'stamp'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .expect("information_schema");
+    assert_eq!(
+        default, None,
+        "new challenges must say their stamp: no default"
+    );
 }

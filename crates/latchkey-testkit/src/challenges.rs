@@ -8,7 +8,7 @@ use latchkey_challenge::{
 };
 use time::{Duration, OffsetDateTime};
 
-use crate::{count, fresh_account, race, t0};
+use crate::{count, fresh_account, fresh_stamp, race, t0};
 
 /// A random key, so one database may serve many runs.
 fn fresh_key() -> ChallengeKey {
@@ -24,6 +24,7 @@ fn record(kind: ChallengeKind, max_attempts: u32) -> ChallengeRecord {
         expires_at: t0() + Duration::minutes(10),
         max_attempts,
         attempts: 0,
+        stamp: fresh_stamp(),
     }
 }
 
@@ -217,6 +218,41 @@ pub async fn the_last_counted_attempt_can_still_consume(store: Arc<dyn Challenge
         consume(&store, &rec.key, t0()).await,
         "the last counted attempt, if right, must still consume"
     );
+}
+
+/// The account's stamp a challenge was made under comes back from
+/// `get_challenge` and from a counted `reserve_attempt`, unchanged by
+/// counting; two challenges of one account keep their own stamps.
+pub async fn the_stamp_round_trips_through_insert_get_and_reserve_attempt(
+    store: Arc<dyn ChallengeStore>,
+) {
+    let before = inserted(&store, ChallengeKind::MailedCode, 3).await;
+    let mut after = record(ChallengeKind::SecondFactor, 3);
+    after.account = before.account.clone();
+    let fresh = store
+        .insert_challenge(after.clone())
+        .await
+        .expect("ChallengeStore::insert_challenge failed");
+    assert!(fresh, "insert_challenge of a fresh key must succeed");
+    for rec in [&before, &after] {
+        assert_eq!(
+            get(&store, &rec.key).await.map(|r| r.stamp),
+            Some(rec.stamp),
+            "get_challenge must return the stamp the challenge was inserted with"
+        );
+        let ChallengeAttempt::Counted(counted) = attempt(&store, &rec.key, t0()).await else {
+            panic!("the first attempt on a live challenge must be Counted");
+        };
+        assert_eq!(
+            counted.stamp, rec.stamp,
+            "reserve_attempt must return the stamp the challenge was inserted with"
+        );
+        assert_eq!(
+            get(&store, &rec.key).await.map(|r| r.stamp),
+            Some(rec.stamp),
+            "counting an attempt must not change the stored stamp"
+        );
+    }
 }
 
 /// A challenge is consumed once; afterwards it is gone.

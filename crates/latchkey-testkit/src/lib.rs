@@ -17,10 +17,12 @@
 //! A store of only some traits runs their suites one by one
 //! ([`credential_store_tests!`], [`otp_store_tests!`],
 //! [`two_factor_store_tests!`], [`ticket_store_tests!`],
-//! [`challenge_store_tests!`], [`throttle_store_tests!`]). Each case is also
-//! a public async function, in the module of the same name as the suite
+//! [`challenge_store_tests!`], [`throttle_store_tests!`],
+//! [`device_store_tests!`], [`stamp_store_tests!`]). Each case is also a
+//! public async function, in the module of the same name as the suite
 //! ([`credentials`], [`codes`], [`two_factor`], [`tickets`], [`challenges`],
-//! [`throttle`]), for hosts that drive their own runtime:
+//! [`throttle`], [`devices`], [`stamps`]), for hosts that drive their own
+//! runtime:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -44,8 +46,10 @@ pub mod challenges;
 pub mod codes;
 mod counting;
 pub mod credentials;
+pub mod devices;
 mod macros;
 pub mod peers;
+pub mod stamps;
 pub mod throttle;
 pub mod tickets;
 pub mod two_factor;
@@ -54,7 +58,7 @@ pub mod vectors;
 use std::future::Future;
 use std::sync::Arc;
 
-use latchkey_core::AccountId;
+use latchkey_core::{AccountId, SecurityStamp};
 use time::OffsetDateTime;
 
 pub use counting::CountingStore;
@@ -65,6 +69,7 @@ pub use counting::CountingStore;
 pub mod __private {
     pub use latchkey_challenge::ChallengeStore;
     pub use latchkey_credentials::CredentialStore;
+    pub use latchkey_devices::{DeviceStore, StampStore};
     pub use latchkey_otp::OtpStore;
     pub use latchkey_recovery::TicketStore;
     pub use latchkey_throttle::ThrottleStore;
@@ -90,6 +95,14 @@ pub fn fresh_name(prefix: &str) -> String {
 #[must_use]
 pub fn fresh_account() -> AccountId {
     AccountId::new(fresh_name("acct")).expect("a fresh name must be a valid account id")
+}
+
+/// A fresh random [`SecurityStamp`].
+///
+/// # Panics
+/// When the OS random generator fails.
+pub(crate) fn fresh_stamp() -> SecurityStamp {
+    SecurityStamp::generate().expect("the OS random generator must work")
 }
 
 /// The digits of the first line of the newest mail `mailer` accepted: the

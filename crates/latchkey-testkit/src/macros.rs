@@ -6,10 +6,11 @@
 //! needs `tokio` (with `macros` and `rt-multi-thread`) as a
 //! dev-dependency. Each case runs on 4 worker threads.
 
-/// Every suite against one store type implementing all six store traits:
+/// Every suite against one store type implementing all eight store traits:
 /// [`credential_store_tests!`](crate::credential_store_tests), [`otp_store_tests!`](crate::otp_store_tests),
 /// [`two_factor_store_tests!`](crate::two_factor_store_tests), [`ticket_store_tests!`](crate::ticket_store_tests),
-/// [`challenge_store_tests!`](crate::challenge_store_tests) and [`throttle_store_tests!`](crate::throttle_store_tests). The argument
+/// [`challenge_store_tests!`](crate::challenge_store_tests), [`throttle_store_tests!`](crate::throttle_store_tests),
+/// [`device_store_tests!`](crate::device_store_tests) and [`stamp_store_tests!`](crate::stamp_store_tests). The argument
 /// is evaluated once per case to a future of `Arc<S>` for a concrete `S`.
 ///
 /// ```ignore
@@ -24,6 +25,8 @@ macro_rules! all_store_tests {
         $crate::ticket_store_tests!($factory);
         $crate::challenge_store_tests!($factory);
         $crate::throttle_store_tests!($factory);
+        $crate::device_store_tests!($factory);
+        $crate::stamp_store_tests!($factory);
     };
 }
 
@@ -146,6 +149,7 @@ macro_rules! challenge_store_tests {
                 attempts_count_until_the_budget_is_spent,
                 a_challenge_is_dead_at_its_expiry_instant,
                 the_last_counted_attempt_can_still_consume,
+                the_stamp_round_trips_through_insert_get_and_reserve_attempt,
                 a_challenge_is_consumed_once,
                 sixty_four_consumers_of_one_challenge_have_one_winner,
                 concurrent_attempts_never_exceed_the_budget,
@@ -178,6 +182,54 @@ macro_rules! throttle_store_tests {
                 purge_never_lowers_an_uncleared_count,
                 purge_deletes_cleared_counters_and_ended_windows,
                 purges_racing_reservations_never_fail,
+            ]
+        );
+    };
+}
+
+/// One `#[tokio::test]` per [`devices`](crate::devices) case for a
+/// [`DeviceStore`](latchkey_devices::DeviceStore).
+#[macro_export]
+macro_rules! device_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_device_store_conformance,
+            $crate::devices,
+            $crate::__private::DeviceStore,
+            $factory,
+            [
+                unknown_device_is_none_and_untouchable,
+                devices_round_trip_every_field,
+                a_taken_id_is_refused,
+                sixty_four_inserts_of_one_id_have_one_winner,
+                list_is_the_accounts_own_oldest_first,
+                rename_touches_only_the_accounts_own_record,
+                revoke_touches_only_the_accounts_own_record,
+                revoke_all_removes_only_that_accounts_devices,
+                sixty_four_revokers_of_one_device_have_one_winner,
+                touch_records_the_use_and_never_extends_expiry,
+                purge_removes_exactly_the_expired_devices,
+            ]
+        );
+    };
+}
+
+/// One `#[tokio::test]` per [`stamps`](crate::stamps) case for a
+/// [`StampStore`](latchkey_devices::StampStore).
+#[macro_export]
+macro_rules! stamp_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_stamp_store_conformance,
+            $crate::stamps,
+            $crate::__private::StampStore,
+            $factory,
+            [
+                the_first_stamp_is_kept_whatever_fresh_is_passed,
+                sixty_four_first_callers_get_one_stamp,
+                rotate_replaces_the_stamp,
+                accounts_have_independent_stamps,
+                rotations_racing_reads_leave_one_of_the_new_stamps,
             ]
         );
     };

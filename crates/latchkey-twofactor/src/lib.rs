@@ -61,6 +61,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod hook;
 mod mode;
 mod notice;
 mod recovery;
@@ -69,6 +70,7 @@ mod service;
 mod store;
 
 pub use error::Error;
+pub use hook::{FactorChange, FactorChanges, NoListener};
 pub use mode::{Action, Mode, UnknownMode};
 pub use notice::{DefaultNotices, Notice, NoticeTemplate};
 pub use recovery::{RECOVERY_CODE_COUNT, RecoveryCodes, normalize_recovery_code};

@@ -25,8 +25,9 @@ pub use self::approval::{Approval, OperationDigest};
 pub use self::outcome::{ChangeOutcome, ConfirmOutcome, Enrolment, FactorOutcome, SecondFactor};
 pub use self::settings::TwoFactorSettings;
 use crate::{
-    Action, Authenticator, DefaultNotices, Error, Mode, Notice, NoticeTemplate, RecoveryCodes,
-    RecoveryDigest, SecretSealer, TwoFactorStore, normalize_recovery_code,
+    Action, Authenticator, DefaultNotices, Error, FactorChange, FactorChanges, Mode, NoListener,
+    Notice, NoticeTemplate, RecoveryCodes, RecoveryDigest, SecretSealer, TwoFactorStore,
+    normalize_recovery_code,
 };
 
 /// Two-factor authentication with an authenticator app.
@@ -58,6 +59,7 @@ pub struct TwoFactor {
     approvals: KeyedHmac,
     settings: TwoFactorSettings,
     notices: Arc<dyn NoticeTemplate>,
+    changes: Arc<dyn FactorChanges>,
 }
 
 impl fmt::Debug for TwoFactor {
@@ -117,7 +119,24 @@ impl TwoFactor {
             approvals: KeyedHmac::derive(pepper, b"latchkey write approval v1"),
             settings,
             notices: Arc::new(DefaultNotices),
+            changes: Arc::new(NoListener),
         }
+    }
+
+    /// Tells `listener` of every factor change, right after it is stored.
+    #[must_use]
+    pub fn with_change_listener(mut self, listener: Arc<dyn FactorChanges>) -> Self {
+        self.changes = listener;
+        self
+    }
+
+    /// Reports a stored change to the listener.
+    pub(crate) async fn changed(
+        &self,
+        account: &AccountId,
+        change: FactorChange,
+    ) -> Result<(), Error> {
+        Ok(self.changes.factor_changed(account, change).await?)
     }
 
     /// Replaces the notice templates.

@@ -4,12 +4,13 @@
 use latchkey_challenge::{
     ChallengeAttempt, ChallengeId, ChallengeKey, ChallengeKind, ChallengeRecord,
 };
-use latchkey_core::{AccountId, OperationDigest};
+use latchkey_core::{AccountId, OperationDigest, SecurityStamp};
 use latchkey_otp::VerifyOutcome;
 use latchkey_twofactor::{Approval, ChangeOutcome, FactorOutcome, SecondFactor};
 use time::OffsetDateTime;
 
 use crate::challenges::purpose;
+use crate::password::Done;
 use crate::throttling::Refused;
 use crate::{
     Answer, ClientContext, Error, Method, SecurityEvent, SignIn, StepUpAnswer, Submitted,
@@ -36,6 +37,7 @@ enum Answered {
         method: Method,
         recovery_codes_left: Option<u32>,
         approval: Option<Approval>,
+        stamp: SecurityStamp,
     },
     Wrong {
         attempts_left: u32,
@@ -71,8 +73,16 @@ impl SignIn {
                     account,
                     method,
                     recovery_codes_left,
+                    stamp,
                     ..
-                } => Submitted::SignedIn(self.signed_in(account, method, recovery_codes_left, now)),
+                } => {
+                    let done = Done {
+                        account,
+                        method,
+                        recovery_codes_left,
+                    };
+                    Submitted::SignedIn(self.signed_in(done, ctx, stamp, None, now).await?)
+                }
                 Answered::Wrong { attempts_left } => Submitted::Wrong { attempts_left },
                 Answered::Expired => Submitted::Expired,
                 Answered::Throttled(retry_at) => Submitted::Throttled { retry_at },
@@ -134,6 +144,12 @@ impl SignIn {
         };
         let account = record.account.clone();
         let attempts_left = record.attempts_left();
+        // A challenge made before the account's credentials changed (a
+        // password change, 2FA turned on) is dead (REQ-49).
+        if record.stamp != self.current_stamp(&account).await? {
+            self.challenges.consume_challenge(key, now).await?;
+            return Ok(Answered::Expired);
+        }
         // 2FA counts its own answers (in the same account counter); the
         // flow counts the rest.
         let counted_here = !matches!(
@@ -172,6 +188,7 @@ impl SignIn {
                     method,
                     recovery_codes_left,
                     approval,
+                    stamp: record.stamp,
                 })
             }
             Verdict::Failed(method) => {

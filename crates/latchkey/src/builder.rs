@@ -8,6 +8,7 @@ use latchkey_core::{Clock, Mailer, SystemClock};
 use latchkey_credentials::{
     CredentialChecker, CredentialStore, HashSettings, Hasher, PasswordPolicy,
 };
+use latchkey_devices::{DeviceStore, StampStore};
 use latchkey_otp::{MailedCodeSettings, MailedCodes, OtpStore};
 use latchkey_recovery::{Recovery, RecoverySettings, TicketStore};
 use latchkey_throttle::{AttemptPolicy, ThrottleKeys, ThrottleStore};
@@ -15,11 +16,15 @@ use latchkey_twofactor::{TwoFactor, TwoFactorSettings, TwoFactorStore};
 use time::Duration;
 
 use crate::accounts::Directory;
+use crate::email_reset::ApplyEmailReset;
+#[cfg(feature = "tokio")]
+use crate::email_reset::TokioBackground;
 use crate::executor::default_executor;
 use crate::settings::SignInSettings;
+use crate::stamp::CredentialsChanged;
 use crate::{
-    Accounts, DeviceTokenOnly, DeviceTokens, Error, EventSink, Keys, MailedCodePolicy, RiskSignals,
-    SignIn, TracingSink,
+    Accounts, DeviceTokenOnly, Error, EventSink, Keys, MailedCodePolicy, RiskSignals, SignIn,
+    TracingSink,
 };
 
 /// Builds a [`SignIn`]; [`build`](Self::build) checks every setting and
@@ -52,6 +57,8 @@ pub struct SignInBuilder {
     tickets: Option<Arc<dyn TicketStore>>,
     challenges: Option<Arc<dyn ChallengeStore>>,
     throttle: Option<Arc<dyn ThrottleStore>>,
+    devices: Option<Arc<dyn DeviceStore>>,
+    stamps: Option<Arc<dyn StampStore>>,
     accounts: Option<Arc<dyn Accounts>>,
     mailer: Option<Arc<dyn Mailer>>,
     clock: Arc<dyn Clock>,
@@ -64,12 +71,26 @@ pub struct SignInBuilder {
 /// One value that is every store the flow uses (the memory store, the
 /// SQL stores).
 pub trait AllStores:
-    CredentialStore + OtpStore + TwoFactorStore + TicketStore + ChallengeStore + ThrottleStore
+    CredentialStore
+    + OtpStore
+    + TwoFactorStore
+    + TicketStore
+    + ChallengeStore
+    + ThrottleStore
+    + DeviceStore
+    + StampStore
 {
 }
 
 impl<S> AllStores for S where
-    S: CredentialStore + OtpStore + TwoFactorStore + TicketStore + ChallengeStore + ThrottleStore
+    S: CredentialStore
+        + OtpStore
+        + TwoFactorStore
+        + TicketStore
+        + ChallengeStore
+        + ThrottleStore
+        + DeviceStore
+        + StampStore
 {
 }
 
@@ -83,6 +104,8 @@ impl SignInBuilder {
             tickets: None,
             challenges: None,
             throttle: None,
+            devices: None,
+            stamps: None,
             accounts: None,
             mailer: None,
             clock: Arc::new(SystemClock),
@@ -100,7 +123,21 @@ impl SignInBuilder {
         self.two_factor = Some(store.clone());
         self.tickets = Some(store.clone());
         self.challenges = Some(store.clone());
-        self.throttle = Some(store);
+        self.throttle = Some(store.clone());
+        self.devices = Some(store.clone());
+        self.stamps = Some(store);
+        self
+    }
+
+    /// Where remembered devices live (required).
+    pub fn device_store(mut self, store: Arc<dyn DeviceStore>) -> Self {
+        self.devices = Some(store);
+        self
+    }
+
+    /// Where each account's security stamp lives (required).
+    pub fn stamp_store(mut self, store: Arc<dyn StampStore>) -> Self {
+        self.stamps = Some(store);
         self
     }
 
@@ -265,9 +302,17 @@ impl SignInBuilder {
         self
     }
 
-    /// How long a device token is recognized (default 90 days).
+    /// How long a remembered device is recognized (default 90 days, at
+    /// most 400; never extended by use).
     pub fn device_token_ttl(mut self, ttl: Duration) -> Self {
         self.settings.device_token_ttl = ttl;
+        self
+    }
+
+    /// How recent an authentication must be for a sensitive change
+    /// (default 10 minutes; 1 minute to 24 hours; REQ-39).
+    pub fn fresh_window(mut self, window: Duration) -> Self {
+        self.settings.fresh_window = window;
         self
     }
 }
@@ -301,11 +346,23 @@ impl SignInBuilder {
         let mailer = self
             .mailer
             .ok_or_else(|| required("a mailer is required (.mailer)"))?;
+        let devices = self
+            .devices
+            .ok_or_else(|| required("a device store is required (.store or .device_store)"))?;
+        let stamps = self
+            .stamps
+            .ok_or_else(|| required("a stamp store is required (.store or .stamp_store)"))?;
+        let changes = CredentialsChanged {
+            stamps: stamps.clone(),
+            devices: devices.clone(),
+            events: self.events.clone(),
+        };
         let settings = self.settings;
         let pepper = self.keys.pepper;
 
         let checker = CredentialChecker::new(credentials, settings.hasher.clone())?
             .with_executor(self.executor.clone());
+        let otp_store = codes.clone();
         let codes = MailedCodes::new(codes, mailer.clone(), self.clock.clone(), pepper.clone())
             .with_settings(settings.mailed_codes);
         // One policy for the account's code counter, whoever counts in it.
@@ -314,15 +371,18 @@ impl SignInBuilder {
             .clone()
             .with_attempt_policy(settings.backoff)?;
         let two_factor = match (&self.two_factor, self.keys.sealer) {
-            (Some(store), Some(sealer)) => Some(TwoFactor::new(
-                store.clone(),
-                throttle.clone(),
-                mailer.clone(),
-                self.clock.clone(),
-                sealer,
-                &pepper,
-                two_factor_settings,
-            )),
+            (Some(store), Some(sealer)) => Some(
+                TwoFactor::new(
+                    store.clone(),
+                    throttle.clone(),
+                    mailer.clone(),
+                    self.clock.clone(),
+                    sealer,
+                    &pepper,
+                    two_factor_settings,
+                )
+                .with_change_listener(Arc::new(changes.clone())),
+            ),
             _ => None,
         };
         let recovery = self.tickets.map(|tickets| {
@@ -330,7 +390,7 @@ impl SignInBuilder {
                 checker: checker.clone(),
                 accounts: accounts.clone(),
             });
-            Recovery::new(
+            let recovery = Recovery::new(
                 tickets,
                 codes.clone(),
                 mailer.clone(),
@@ -340,6 +400,19 @@ impl SignInBuilder {
                 &pepper,
                 settings.recovery.clone(),
             )
+            .with_completion(Arc::new(ApplyEmailReset {
+                accounts: accounts.clone(),
+                codes: otp_store.clone(),
+                changes: changes.clone(),
+            }));
+            // Owner notices off the request path (REQ-31), when there is a
+            // tokio runtime to run them; otherwise they are sent inline.
+            #[cfg(feature = "tokio")]
+            let recovery = match tokio::runtime::Handle::try_current() {
+                Ok(handle) => recovery.with_background(Arc::new(TokioBackground(handle))),
+                Err(_) => recovery,
+            };
+            recovery
         });
         Ok(SignIn {
             checker,
@@ -351,7 +424,15 @@ impl SignInBuilder {
             throttle,
             accounts,
             clock: self.clock,
-            devices: DeviceTokens::new(&pepper, settings.device_token_ttl),
+            devices,
+            stamps,
+            changes,
+            otp_store,
+            authentications: latchkey_core::KeyedHmac::derive(
+                &pepper,
+                b"latchkey authentication v1",
+            ),
+            mailer,
             throttle_keys: ThrottleKeys::new(&pepper),
             events: self.events,
             risk: self.risk,

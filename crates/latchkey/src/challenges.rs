@@ -1,7 +1,7 @@
 //! Opening challenges, and the mailed code bound to each.
 
 use latchkey_challenge::{ChallengeId, ChallengeKey, ChallengeKind, ChallengeRecord};
-use latchkey_core::AccountId;
+use latchkey_core::{AccountId, SecurityStamp};
 use latchkey_otp::Purpose;
 use time::OffsetDateTime;
 
@@ -29,6 +29,7 @@ impl SignIn {
         account: &AccountId,
         kind: ChallengeKind,
         now: OffsetDateTime,
+        stamp: SecurityStamp,
     ) -> Result<(ChallengeId, OffsetDateTime), Error> {
         let expires_at = now + self.settings.challenge_ttl;
         loop {
@@ -43,6 +44,7 @@ impl SignIn {
                     expires_at,
                     max_attempts: self.settings.challenge_attempts,
                     attempts: 0,
+                    stamp,
                 })
                 .await?;
             if inserted {

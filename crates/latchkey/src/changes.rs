@@ -1,35 +1,57 @@
 //! Changes to an account's proofs made through the flow: the password,
-//! 2FA on and off, and step-up challenges for writes.
+//! the address, 2FA on and off, recovery codes, and step-up challenges for
+//! writes. Each sensitive change needs a current [`Authentication`], fresh
+//! where REQ-39 asks for it.
 
 use latchkey_challenge::ChallengeKind;
 use latchkey_core::{AccountId, OperationDigest, SecretString};
 use latchkey_credentials::ChangeOutcome as PasswordChange;
 use latchkey_throttle::DeviceLane;
-use latchkey_twofactor::{Action, ChangeOutcome, ConfirmOutcome, SecondFactor};
+use latchkey_twofactor::{
+    Action, ChangeOutcome, ConfirmOutcome, Enrolment, RecoveryCodes, SecondFactor,
+};
 
-use crate::{Error, PasswordChanged, SecurityEvent, SignIn, StepUp, TwoFactorChange};
+use crate::{
+    Authentication, Error, PasswordChanged, SecurityEvent, Sensitive, SignIn, StampReason, StepUp,
+    TwoFactorChange,
+};
 
 impl SignIn {
-    /// Changes a password: needs the current one (REQ-06), which counts
-    /// against the account's password backoff exactly like a sign-in
-    /// (REQ-37), so a stolen session cannot guess it without limit. The
-    /// new one goes through the password policy. Hashing runs on the
-    /// blocking executor.
+    /// Changes a password: needs a current authentication and the current
+    /// password (REQ-06: the current password is the fresh proof), which
+    /// counts against the account's password backoff exactly like a
+    /// sign-in (REQ-37), so a stolen session cannot guess it without
+    /// limit. The new one goes through the password policy; hashing runs
+    /// on the blocking executor. A change ends every other session,
+    /// challenge and remembered device (a new security stamp); this
+    /// session goes on with the renewed authentication.
     ///
     /// # Errors
     /// Store, hashing or executor failures.
     pub async fn change_password(
         &self,
+        authentication: &Authentication,
         login: &str,
         current: &SecretString,
         new: &SecretString,
-    ) -> Result<PasswordChanged, Error> {
+    ) -> Result<Sensitive<PasswordChanged>, Error> {
+        if !self.is_current(authentication).await? {
+            return Ok(Sensitive::NeedsFreshAuthentication);
+        }
+        let done = |outcome| Sensitive::Done {
+            outcome,
+            authentication: authentication.clone(),
+        };
         let now = self.clock.now();
-        let known = self.checker.find(login).await?.map(|c| c.account);
-        let key = self.password_key(login, known.as_ref(), DeviceLane::Any);
-        let attempts = match self.reserve(&key, now, known.as_ref()).await? {
+        let account = &authentication.account;
+        let found = self.checker.find(login).await?.map(|c| c.account);
+        if found.as_ref() != Some(account) {
+            return Ok(done(PasswordChanged::OtherAccount));
+        }
+        let key = self.password_key(login, Some(account), DeviceLane::Any);
+        let attempts = match self.reserve(&key, now, Some(account)).await? {
             Ok(attempts) => attempts,
-            Err(retry_at) => return Ok(PasswordChanged::Throttled { retry_at }),
+            Err(retry_at) => return Ok(done(PasswordChanged::Throttled { retry_at })),
         };
         let outcome = self
             .checker
@@ -38,21 +60,26 @@ impl SignIn {
         Ok(match outcome {
             PasswordChange::Changed => {
                 self.throttle.clear(&key).await?;
-                PasswordChanged::Changed
+                self.credentials_changed(account, StampReason::PasswordChanged)
+                    .await?;
+                Sensitive::Done {
+                    outcome: PasswordChanged::Changed,
+                    authentication: self.renewed(authentication).await?,
+                }
             }
             PasswordChange::Denied => {
                 self.emit(SecurityEvent::SignInDenied {
-                    account: known.clone(),
+                    account: Some(account.clone()),
                 });
-                self.after_failure(known.as_ref(), attempts);
-                PasswordChanged::Denied
+                self.after_failure(Some(account), attempts);
+                done(PasswordChanged::Denied)
             }
             PasswordChange::Refused(reasons) => {
                 // The current password was right.
                 self.throttle.clear(&key).await?;
-                PasswordChanged::Refused(reasons)
+                done(PasswordChanged::Refused(reasons))
             }
-            PasswordChange::Conflict => PasswordChanged::Conflict,
+            PasswordChange::Conflict => done(PasswordChanged::Conflict),
         })
     }
 
@@ -72,6 +99,7 @@ impl SignIn {
             return Ok(StepUp::NotRequired);
         }
         let now = self.clock.now();
+        let stamp = self.current_stamp(account).await?;
         let (challenge, expires_at) = self
             .new_challenge(
                 account,
@@ -79,6 +107,7 @@ impl SignIn {
                     operation: *operation,
                 },
                 now,
+                stamp,
             )
             .await?;
         Ok(StepUp::Challenge {
@@ -87,20 +116,48 @@ impl SignIn {
         })
     }
 
-    /// Confirms a pending authenticator with its first code and reports
-    /// the change as an event.
+    /// Starts adding an authenticator app (a new factor: needs a fresh
+    /// authentication, REQ-39). `label` is the account name the app
+    /// shows.
+    ///
+    /// # Errors
+    /// Store, randomness or encryption failures; [`Error::NotConfigured`]
+    /// without 2FA.
+    pub async fn begin_two_factor(
+        &self,
+        authentication: &Authentication,
+        label: &str,
+    ) -> Result<Sensitive<Enrolment>, Error> {
+        let two_factor = self.two_factor()?;
+        if !self.is_fresh(authentication).await? {
+            return Ok(Sensitive::NeedsFreshAuthentication);
+        }
+        Ok(Sensitive::Done {
+            outcome: two_factor
+                .begin_enrolment(&authentication.account, label)
+                .await?,
+            authentication: authentication.clone(),
+        })
+    }
+
+    /// Confirms a pending authenticator with its first code (fresh
+    /// authentication): 2FA is on, a notice is mailed, the stamp changes.
     ///
     /// # Errors
     /// As [`TwoFactor::confirm_enrolment`](latchkey_twofactor::TwoFactor::confirm_enrolment),
     /// or a missing address.
     pub async fn confirm_two_factor(
         &self,
-        account: &AccountId,
+        authentication: &Authentication,
         code: &str,
-    ) -> Result<ConfirmOutcome, Error> {
+    ) -> Result<Sensitive<ConfirmOutcome>, Error> {
+        let two_factor = self.two_factor()?;
+        if !self.is_fresh(authentication).await? {
+            return Ok(Sensitive::NeedsFreshAuthentication);
+        }
+        let account = &authentication.account;
         let address = self.address_of(account).await?;
-        let outcome = self
-            .two_factor()?
+        let outcome = two_factor
             .confirm_enrolment(account, &address, code)
             .await?;
         if matches!(outcome, ConfirmOutcome::Enabled { .. }) {
@@ -109,27 +166,64 @@ impl SignIn {
                 change: TwoFactorChange::Enabled,
             });
         }
-        Ok(outcome)
+        Ok(Sensitive::Done {
+            outcome,
+            authentication: self.renewed(authentication).await?,
+        })
     }
 
-    /// Turns 2FA off after a fresh second factor, and reports it.
+    /// Turns 2FA off: a fresh authentication and a fresh second factor
+    /// (REQ-28, REQ-39). A notice is mailed and the stamp changes.
     ///
     /// # Errors
     /// As [`TwoFactor::disable`](latchkey_twofactor::TwoFactor::disable),
     /// or a missing address.
     pub async fn disable_two_factor(
         &self,
-        account: &AccountId,
+        authentication: &Authentication,
         proof: SecondFactor<'_>,
-    ) -> Result<ChangeOutcome<()>, Error> {
+    ) -> Result<Sensitive<ChangeOutcome<()>>, Error> {
+        let two_factor = self.two_factor()?;
+        if !self.is_fresh(authentication).await? {
+            return Ok(Sensitive::NeedsFreshAuthentication);
+        }
+        let account = &authentication.account;
         let address = self.address_of(account).await?;
-        let outcome = self.two_factor()?.disable(account, &address, proof).await?;
+        let outcome = two_factor.disable(account, &address, proof).await?;
         if matches!(outcome, ChangeOutcome::Done(())) {
             self.emit(SecurityEvent::TwoFactorChanged {
                 account: account.clone(),
                 change: TwoFactorChange::Disabled,
             });
         }
-        Ok(outcome)
+        Ok(Sensitive::Done {
+            outcome,
+            authentication: self.renewed(authentication).await?,
+        })
+    }
+
+    /// New recovery codes (the old set stops working): a fresh
+    /// authentication and a fresh second factor (REQ-28, REQ-39).
+    ///
+    /// # Errors
+    /// As [`TwoFactor::regenerate_recovery_codes`](latchkey_twofactor::TwoFactor::regenerate_recovery_codes).
+    pub async fn regenerate_recovery_codes(
+        &self,
+        authentication: &Authentication,
+        proof: SecondFactor<'_>,
+    ) -> Result<Sensitive<ChangeOutcome<RecoveryCodes>>, Error> {
+        let two_factor = self.two_factor()?;
+        if !self.is_fresh(authentication).await? {
+            return Ok(Sensitive::NeedsFreshAuthentication);
+        }
+        let account = &authentication.account;
+        let address = self.address_of(account).await?;
+        let outcome = two_factor
+            .regenerate_recovery_codes(account, &address, proof)
+            .await?;
+        Ok(Sensitive::Done {
+            outcome,
+            authentication: self.renewed(authentication).await?,
+        })
     }
 }

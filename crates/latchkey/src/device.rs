@@ -1,14 +1,11 @@
-//! When to ask for a mailed code: the policy, device recognition with a
-//! signed token the host keeps in a cookie, and the host's own risk
-//! signals.
+//! When to ask for a mailed code: the policy, what the host tells the
+//! flow about the client (its address, its remembered-device tokens), and
+//! the host's own risk signals.
 
 use std::fmt;
 
 use async_trait::async_trait;
-use data_encoding::BASE64URL_NOPAD;
-use latchkey_core::{AccountId, KeyedHmac, Pepper};
-use subtle::ConstantTimeEq;
-use time::{Duration, OffsetDateTime};
+use latchkey_core::AccountId;
 
 /// Whether a sign-in with the right password, on an account without 2FA,
 /// must also give a code mailed to the account's address.
@@ -30,7 +27,8 @@ pub enum MailedCodePolicy {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ClientContext {
     client: Option<String>,
-    device_token: Option<String>,
+    device_tokens: Vec<String>,
+    device_label: Option<String>,
 }
 
 impl fmt::Debug for ClientContext {
@@ -38,10 +36,8 @@ impl fmt::Debug for ClientContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientContext")
             .field("client", &self.client)
-            .field(
-                "device_token",
-                &self.device_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("device_tokens", &self.device_tokens.len())
+            .field("device_label", &self.device_label)
             .finish()
     }
 }
@@ -61,12 +57,33 @@ impl ClientContext {
         self
     }
 
-    /// The device token from the client's cookie, if it sent one.
+    /// A remembered-device token from the client's cookies. A browser
+    /// signed in to several accounts has one token per account: give each
+    /// (see [`DeviceCookie::tokens`](crate::DeviceCookie::tokens)); the
+    /// flow tries at most [`Self::MAX_DEVICE_TOKENS`].
     #[must_use]
     pub fn with_device_token(mut self, token: impl Into<String>) -> Self {
-        self.device_token = Some(token.into());
+        self.device_tokens.push(token.into());
         self
     }
+
+    /// Every remembered-device token from the client's cookies.
+    #[must_use]
+    pub fn with_device_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
+        self.device_tokens.extend(tokens);
+        self
+    }
+
+    /// What to call this device if the sign-in remembers it ("Firefox on
+    /// Linux", from the user agent, say); the user can rename it later.
+    #[must_use]
+    pub fn with_device_label(mut self, label: impl Into<String>) -> Self {
+        self.device_label = Some(label.into());
+        self
+    }
+
+    /// The most device tokens one request may present.
+    pub const MAX_DEVICE_TOKENS: usize = 8;
 
     /// The client, if given.
     #[must_use]
@@ -74,102 +91,16 @@ impl ClientContext {
         self.client.as_deref()
     }
 
-    /// The device token, if given.
+    /// The device tokens given (at most [`Self::MAX_DEVICE_TOKENS`]).
     #[must_use]
-    pub fn device_token(&self) -> Option<&str> {
-        self.device_token.as_deref()
+    pub fn device_tokens(&self) -> &[String] {
+        &self.device_tokens[..self.device_tokens.len().min(Self::MAX_DEVICE_TOKENS)]
     }
-}
 
-/// Signs and checks device tokens: `v1.<account>.<issued>.<tag>`, where
-/// the tag is an HMAC-SHA256 under a key derived from the host's pepper.
-/// A token says "this browser completed a verified sign-in to this
-/// account at this time"; it carries no secret of the account.
-///
-/// ```
-/// use latchkey::DeviceTokens;
-/// use latchkey_core::{AccountId, Pepper};
-/// use time::{Duration, OffsetDateTime};
-/// let tokens = DeviceTokens::new(&Pepper::generate()?, Duration::days(90));
-/// let jane = AccountId::new("jane")?;
-/// let now = OffsetDateTime::now_utc();
-/// let token = tokens.issue(&jane, now);
-/// assert!(tokens.recognizes(&token, &jane, now + Duration::days(1)));
-/// assert!(!tokens.recognizes(&token, &AccountId::new("joe")?, now));
-/// assert!(!tokens.recognizes(&token, &jane, now + Duration::days(91)));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone)]
-pub struct DeviceTokens {
-    key: KeyedHmac,
-    ttl: Duration,
-}
-
-impl fmt::Debug for DeviceTokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceTokens")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DeviceTokens {
-    /// Tokens keyed by `pepper` that are recognized for `ttl`.
+    /// The label for a device this sign-in remembers, if given.
     #[must_use]
-    pub fn new(pepper: &Pepper, ttl: Duration) -> Self {
-        Self {
-            key: KeyedHmac::derive(pepper, b"latchkey device token v1"),
-            ttl,
-        }
-    }
-
-    fn tag(&self, account: &AccountId, issued: i64) -> [u8; 32] {
-        self.key
-            .mac(&[account.as_str().as_bytes(), &issued.to_be_bytes()])
-    }
-
-    /// A token for `account`, issued at `now`.
-    #[must_use]
-    pub fn issue(&self, account: &AccountId, now: OffsetDateTime) -> String {
-        let issued = now.unix_timestamp();
-        format!(
-            "v1.{}.{issued}.{}",
-            BASE64URL_NOPAD.encode(account.as_str().as_bytes()),
-            BASE64URL_NOPAD.encode(&self.tag(account, issued))
-        )
-    }
-
-    /// Whether `token` is one of ours, for `account`, issued no later
-    /// than `now` and less than the lifetime ago. Malformed tokens are
-    /// simply not recognized.
-    #[must_use]
-    pub fn recognizes(&self, token: &str, account: &AccountId, now: OffsetDateTime) -> bool {
-        let mut parts = token.split('.');
-        let (Some("v1"), Some(who), Some(issued), Some(tag), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return false;
-        };
-        let Ok(issued) = issued.parse::<i64>() else {
-            return false;
-        };
-        let (Ok(who), Ok(tag)) = (
-            BASE64URL_NOPAD.decode(who.as_bytes()),
-            BASE64URL_NOPAD.decode(tag.as_bytes()),
-        ) else {
-            return false;
-        };
-        let Ok(issued_at) = OffsetDateTime::from_unix_timestamp(issued) else {
-            return false;
-        };
-        let fresh = issued_at <= now && now - issued_at < self.ttl;
-        let same_account = who == account.as_str().as_bytes();
-        let genuine: bool = self.tag(account, issued).ct_eq(tag.as_slice()).into();
-        fresh && same_account && genuine
+    pub fn device_label(&self) -> Option<&str> {
+        self.device_label.as_deref()
     }
 }
 
@@ -188,7 +119,7 @@ pub enum Familiarity {
 #[async_trait]
 pub trait RiskSignals: fmt::Debug + Send + Sync + 'static {
     /// Judges this sign-in; `device_recognized` says whether the client
-    /// sent a valid device token for the account.
+    /// sent a token of one of the account's live remembered devices.
     async fn assess(
         &self,
         account: &AccountId,

@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
 use latchkey_core::AccountId;
-use latchkey_recovery::TicketId;
+use latchkey_devices::DeviceId;
+use latchkey_twofactor::FactorChange;
 
 /// A kind of proof: what completed a sign-in, or which answer failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,19 @@ pub enum TwoFactorChange {
     Disabled,
     /// A write was approved by a fresh second factor (step-up).
     WriteApproved,
+}
+
+/// Why an account's security stamp changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StampReason {
+    /// The password changed.
+    PasswordChanged,
+    /// A second factor was added, removed or changed.
+    FactorChanged(FactorChange),
+    /// The owner changed the address of record.
+    EmailChanged,
+    /// An approved recovery ticket reset the address.
+    EmailReset,
 }
 
 /// One thing that happened. Accounts appear by id; addresses only masked;
@@ -105,8 +119,35 @@ pub enum SecurityEvent {
     },
     /// A recovery ticket was queued for staff.
     TicketOpened {
-        /// The ticket's reference.
-        ticket: TicketId,
+        /// The start of the ticket's reference: enough to correlate log
+        /// lines, not to act on the ticket.
+        ticket: String,
+    },
+    /// The account's credentials changed: its security stamp is new, so
+    /// every challenge, fresh authentication and host session made under
+    /// the old one has ended, and its remembered devices are forgotten
+    /// (REQ-48, REQ-49).
+    StampChanged {
+        /// Whose.
+        account: AccountId,
+        /// Why.
+        reason: StampReason,
+        /// How many remembered devices were forgotten.
+        devices_revoked: u64,
+    },
+    /// A device was remembered after a verified code.
+    DeviceRemembered {
+        /// Whose.
+        account: AccountId,
+        /// The device record (not its token).
+        device: DeviceId,
+    },
+    /// Remembered devices were revoked by their owner or staff.
+    DevicesRevoked {
+        /// Whose.
+        account: AccountId,
+        /// How many.
+        count: u64,
     },
 }
 

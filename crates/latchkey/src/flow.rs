@@ -7,8 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use latchkey_challenge::ChallengeStore;
-use latchkey_core::{AccountId, Clock, EmailAddress};
+use latchkey_core::{AccountId, Clock, EmailAddress, KeyedHmac};
 use latchkey_credentials::{CredentialChecker, Hasher};
+use latchkey_devices::{DeviceStore, StampStore};
 use latchkey_otp::MailedCodes;
 use latchkey_recovery::Recovery;
 use latchkey_throttle::{ThrottleKeys, ThrottleStore};
@@ -16,9 +17,8 @@ use latchkey_twofactor::{TwoFactor, TwoFactorStore};
 use time::OffsetDateTime;
 
 use crate::settings::SignInSettings;
-use crate::{
-    Accounts, DeviceTokens, Error, EventSink, Keys, RiskSignals, SecurityEvent, SignInBuilder,
-};
+use crate::stamp::CredentialsChanged;
+use crate::{Accounts, Error, EventSink, Keys, RiskSignals, SecurityEvent, SignInBuilder};
 
 /// The sign-in flow that npm's help page describes.
 ///
@@ -48,7 +48,12 @@ pub struct SignIn {
     pub(crate) throttle: Arc<dyn ThrottleStore>,
     pub(crate) accounts: Arc<dyn Accounts>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) devices: DeviceTokens,
+    pub(crate) devices: Arc<dyn DeviceStore>,
+    pub(crate) stamps: Arc<dyn StampStore>,
+    pub(crate) changes: CredentialsChanged,
+    pub(crate) otp_store: Arc<dyn latchkey_otp::OtpStore>,
+    pub(crate) authentications: KeyedHmac,
+    pub(crate) mailer: Arc<dyn latchkey_core::Mailer>,
     pub(crate) throttle_keys: ThrottleKeys,
     pub(crate) events: Arc<dyn EventSink>,
     pub(crate) risk: Arc<dyn RiskSignals>,
@@ -97,12 +102,6 @@ impl SignIn {
         self.recovery
             .as_ref()
             .ok_or(Error::NotConfigured("recovery needs a ticket store"))
-    }
-
-    /// The device-token signer (tokens are issued by completed sign-ins).
-    #[must_use]
-    pub fn device_tokens(&self) -> &DeviceTokens {
-        &self.devices
     }
 
     /// The time on the flow's clock (for `Retry-After`, say).

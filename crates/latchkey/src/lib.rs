@@ -55,10 +55,13 @@
 mod accounts;
 mod admin;
 mod answer;
+mod authentication;
 mod builder;
 mod challenges;
 mod changes;
+mod cookie;
 mod device;
+mod email_reset;
 mod error;
 mod events;
 mod executor;
@@ -69,21 +72,28 @@ mod memory;
 mod outcome;
 mod password;
 pub mod prelude;
+mod reauth;
 mod recovering;
 mod register;
+mod remembered;
 mod resend;
 mod settings;
+mod stamp;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod throttling;
 
 pub use accounts::{Accounts, InMemoryAccounts};
-pub use builder::{AllStores, SignInBuilder};
-pub use device::{
-    ClientContext, DeviceTokenOnly, DeviceTokens, Familiarity, MailedCodePolicy, RiskSignals,
+pub use authentication::{
+    Authentication, MalformedAuthentication, Reauthenticate, Reauthenticated, Sensitive,
 };
+pub use builder::{AllStores, SignInBuilder};
+pub use cookie::DeviceCookie;
+pub use device::{ClientContext, DeviceTokenOnly, Familiarity, MailedCodePolicy, RiskSignals};
 pub use error::Error;
-pub use events::{EventSink, Method, RecordingSink, SecurityEvent, TracingSink, TwoFactorChange};
+pub use events::{
+    EventSink, Method, RecordingSink, SecurityEvent, StampReason, TracingSink, TwoFactorChange,
+};
 #[cfg(feature = "tokio")]
 pub use executor::TokioBlocking;
 pub use executor::default_executor;
@@ -92,9 +102,10 @@ pub use keys::Keys;
 pub use latchkey_challenge::{ChallengeId, MalformedChallengeId};
 pub use latchkey_core::executor::{BlockingExecutor, BlockingJob, ExecutorError, Inline};
 pub use outcome::{
-    Answer, PasswordChanged, Recovering, Registered, Resent, SignInStep, SignedIn, StepUp,
-    StepUpAnswer, Submitted, retry_after_seconds,
+    Answer, EmailChanged, PasswordChanged, Recovering, Registered, Resent, SignInStep, SignedIn,
+    StepUp, StepUpAnswer, Submitted, retry_after_seconds,
 };
+pub use remembered::RememberedDevice;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
@@ -109,6 +120,8 @@ pub use latchkey_challenge as challenge;
 pub use latchkey_core as core;
 /// Password hashing, policy and the credential checker.
 pub use latchkey_credentials as credentials;
+/// Remembered devices and their store traits.
+pub use latchkey_devices as devices;
 /// HOTP/TOTP, otpauth URIs and mailed codes.
 pub use latchkey_otp as otp;
 /// Account-recovery support tickets.

@@ -9,7 +9,7 @@ use latchkey_recovery::StartOutcome;
 use latchkey_twofactor::Approval;
 use time::{Duration, OffsetDateTime};
 
-use crate::Method;
+use crate::{Authentication, Method};
 
 /// Seconds from `now` until `retry_at`, rounded up and at least 1: the
 /// value of an HTTP `Retry-After` header for a throttled answer.
@@ -40,13 +40,25 @@ pub struct SignedIn {
     pub account: AccountId,
     /// How.
     pub method: Method,
-    /// A fresh device token for the host to keep in a cookie, when this
-    /// sign-in verified a code (never for the password alone, so a stolen
-    /// token is not renewed with the password). With it,
+    /// A remembered-device token for the host to keep in a cookie (see
+    /// [`DeviceCookie`](crate::DeviceCookie)), when this sign-in verified a
+    /// code (never for the password alone, so a stolen token is not
+    /// renewed with the password). The device is a server-side record the
+    /// owner can list and revoke; the token is not rotated on use, since
+    /// it only ever skips the mailed code (the password is still asked
+    /// for), and rotating it would send two tabs racing, or a lost
+    /// response, back to the mailed code. With it,
     /// [`MailedCodePolicy::WhenUnfamiliar`](crate::MailedCodePolicy::WhenUnfamiliar) skips the mailed code next time.
     pub device_token: Option<String>,
+    /// Device tokens the request presented that name no live device
+    /// (revoked, expired or forgotten): clear their cookies
+    /// ([`DeviceCookie::clear`](crate::DeviceCookie::clear)).
+    pub stale_device_tokens: Vec<String>,
     /// For a recovery code: unused codes left.
     pub recovery_codes_left: Option<u32>,
+    /// What this sign-in proves, and when: keep it in the session (see
+    /// [`Authentication`]).
+    pub authentication: Authentication,
 }
 
 impl fmt::Debug for SignedIn {
@@ -58,7 +70,9 @@ impl fmt::Debug for SignedIn {
                 "device_token",
                 &self.device_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("stale_device_tokens", &self.stale_device_tokens.len())
             .field("recovery_codes_left", &self.recovery_codes_left)
+            .field("authentication", &self.authentication)
             .finish()
     }
 }
@@ -267,4 +281,21 @@ pub enum PasswordChanged {
         /// When the next attempt is allowed; `None` when locked.
         retry_at: Option<OffsetDateTime>,
     },
+    /// The login is not the signed-in account's.
+    OtherAccount,
+}
+
+/// What [`SignIn::change_email`](crate::SignIn::change_email) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum EmailChanged {
+    /// The address of record changed: both addresses were told, codes
+    /// outstanding for the account were voided, and every other session
+    /// and remembered device ended.
+    Changed {
+        /// The new address, masked.
+        masked_address: String,
+    },
+    /// The new address is not a valid address.
+    InvalidEmail,
 }

@@ -1,17 +1,25 @@
 //! The first step: login and password.
 
 use latchkey_challenge::ChallengeKind;
-use latchkey_core::AccountId;
+use latchkey_core::{AccountId, SecurityStamp};
 use latchkey_otp::IssueOutcome;
 use latchkey_throttle::DeviceLane;
 use latchkey_twofactor::Action;
 use time::OffsetDateTime;
 
 use crate::challenges::purpose;
+use crate::remembered::Recognition;
 use crate::{
     ClientContext, Error, Familiarity, MailedCodePolicy, Method, SecurityEvent, SignIn, SignInStep,
     SignedIn,
 };
+
+/// Who completed a sign-in, and how.
+pub(crate) struct Done {
+    pub(crate) account: AccountId,
+    pub(crate) method: Method,
+    pub(crate) recovery_codes_left: Option<u32>,
+}
 
 impl SignIn {
     /// Signs in with login and password.
@@ -39,10 +47,16 @@ impl SignIn {
         let known = found.as_ref().map(|c| c.account.clone());
         // A device token is checked against the account only; for unknown
         // logins nothing is recognized, as for a known login on a new device.
-        let recognized = match (&known, ctx.device_token()) {
-            (Some(account), Some(token)) => self.devices.recognizes(token, account, now),
-            _ => false,
-        };
+        let mut stamp = None;
+        let mut recognition = None;
+        if let Some(account) = &known
+            && !ctx.device_tokens().is_empty()
+        {
+            let current = self.current_stamp(account).await?;
+            recognition = Some(self.recognition(ctx, account, current, now).await?);
+            stamp = Some(current);
+        }
+        let recognized = recognition.as_ref().is_some_and(|r| r.live.is_some());
         let lane = if recognized {
             DeviceLane::Remembered
         } else {
@@ -64,10 +78,14 @@ impl SignIn {
         // The password is right: its stage's count starts again.
         self.throttle.clear(&key).await?;
         let account = credential.account;
+        let stamp = match stamp {
+            Some(stamp) => stamp,
+            None => self.current_stamp(&account).await?,
+        };
 
         if self.requires_code(&account, Action::SignIn).await? {
             let (challenge, expires_at) = self
-                .new_challenge(&account, ChallengeKind::SecondFactor, now)
+                .new_challenge(&account, ChallengeKind::SecondFactor, now, stamp)
                 .await?;
             return Ok(SignInStep::SecondFactorRequired {
                 challenge,
@@ -83,14 +101,16 @@ impl SignIn {
             }
         };
         if !ask {
-            return Ok(SignInStep::SignedIn(self.signed_in(
+            let done = Done {
                 account,
-                Method::Password,
-                None,
-                now,
-            )));
+                method: Method::Password,
+                recovery_codes_left: None,
+            };
+            return Ok(SignInStep::SignedIn(
+                self.signed_in(done, ctx, stamp, recognition, now).await?,
+            ));
         }
-        self.send_first_code(account, now).await
+        self.send_first_code(account, now, stamp).await
     }
 
     /// Whether the account's 2FA asks for a code for `action`: read from
@@ -112,10 +132,11 @@ impl SignIn {
         &self,
         account: AccountId,
         now: OffsetDateTime,
+        stamp: SecurityStamp,
     ) -> Result<SignInStep, Error> {
         let address = self.address_of(&account).await?;
         let (challenge, expires_at) = self
-            .new_challenge(&account, ChallengeKind::MailedCode, now)
+            .new_challenge(&account, ChallengeKind::MailedCode, now, stamp)
             .await?;
         let key = latchkey_challenge::ChallengeKey::sign_in(&challenge);
         let issued = self.codes.issue(&account, &address, &purpose(&key)).await;
@@ -149,13 +170,21 @@ impl SignIn {
         })
     }
 
-    pub(crate) fn signed_in(
+    /// Completes a sign-in: events, the remembered device (kept, or made
+    /// after a verified code), the authentication.
+    pub(crate) async fn signed_in(
         &self,
-        account: AccountId,
-        method: Method,
-        recovery_codes_left: Option<u32>,
+        done: Done,
+        ctx: &ClientContext,
+        stamp: SecurityStamp,
+        recognition: Option<Recognition>,
         now: OffsetDateTime,
-    ) -> SignedIn {
+    ) -> Result<SignedIn, Error> {
+        let Done {
+            account,
+            method,
+            recovery_codes_left,
+        } = done;
         self.emit(SecurityEvent::SignedIn {
             account: account.clone(),
             method,
@@ -166,14 +195,28 @@ impl SignIn {
                 remaining,
             });
         }
-        // A token is earned by a verified code, never renewed by the
-        // password alone: a stolen cookie stops working at its expiry.
-        let device_token = (method != Method::Password).then(|| self.devices.issue(&account, now));
-        SignedIn {
+        let recognition = match recognition {
+            Some(recognition) => recognition,
+            None if ctx.device_tokens().is_empty() => Recognition::default(),
+            None => self.recognition(ctx, &account, stamp, now).await?,
+        };
+        // A device is remembered after a verified code, never by the
+        // password alone: a stolen cookie stops working at its expiry. A
+        // browser that already holds a live device of the account keeps it
+        // (no second record, no second cookie).
+        let device_token = match (method, recognition.live) {
+            (Method::Password, _) => None,
+            (_, Some(live)) => Some(live),
+            (_, None) => Some(self.remember(&account, ctx, stamp, now).await?),
+        };
+        let authentication = self.authenticated(account.clone(), method, now, stamp);
+        Ok(SignedIn {
             account,
             method,
             device_token,
+            stale_device_tokens: recognition.stale,
             recovery_codes_left,
-        }
+            authentication,
+        })
     }
 }

@@ -6,10 +6,11 @@
 //! ```
 
 pub use crate::{
-    Accounts, Answer, ChallengeId, ClientContext, Error, EventSink, InMemoryAccounts, Keys,
-    MailedCodePolicy, Method, PasswordChanged, Recovering, Registered, Resent, SecurityEvent,
-    SignIn, SignInBuilder, SignInStep, SignedIn, StepUp, StepUpAnswer, Submitted,
-    retry_after_seconds,
+    Accounts, Answer, Authentication, ChallengeId, ClientContext, DeviceCookie, EmailChanged,
+    Error, EventSink, InMemoryAccounts, Keys, MailedCodePolicy, Method, PasswordChanged,
+    Reauthenticate, Reauthenticated, Recovering, Registered, RememberedDevice, Resent,
+    SecurityEvent, Sensitive, SignIn, SignInBuilder, SignInStep, SignedIn, StepUp, StepUpAnswer,
+    Submitted, retry_after_seconds,
 };
 pub use async_trait::async_trait;
 pub use latchkey_core::{

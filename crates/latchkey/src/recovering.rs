@@ -36,6 +36,10 @@ impl SignIn {
         let Some(record) = record else {
             return Ok(Recovering::Expired);
         };
+        // Credentials changed since the challenge was made (REQ-49).
+        if record.stamp != self.current_stamp(&record.account).await? {
+            return Ok(Recovering::Expired);
+        }
         // The ticket is for this sign-in's account, not any login typed.
         let same_account = self
             .checker
@@ -75,7 +79,9 @@ impl SignIn {
     ) -> Result<ConfirmOutcome, Error> {
         let outcome = self.recovery()?.confirm(draft, code).await?;
         if let ConfirmOutcome::Submitted { reference } = &outcome {
-            self.emit(SecurityEvent::TicketOpened { ticket: *reference });
+            self.emit(SecurityEvent::TicketOpened {
+                ticket: reference.short(),
+            });
         }
         Ok(outcome)
     }

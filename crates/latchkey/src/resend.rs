@@ -34,6 +34,10 @@ impl SignIn {
         let Some(record) = record else {
             return Ok(Resent::Expired);
         };
+        // Credentials changed since the challenge was made: no new code.
+        if record.stamp != self.current_stamp(&record.account).await? {
+            return Ok(Resent::Expired);
+        }
         let address = self.address_of(&record.account).await?;
         match self
             .codes

@@ -29,6 +29,7 @@ pub(crate) struct SignInSettings {
     pub(crate) client_budget: u32,
     pub(crate) client_window: Duration,
     pub(crate) device_token_ttl: Duration,
+    pub(crate) fresh_window: Duration,
 }
 
 impl SignInSettings {
@@ -46,6 +47,7 @@ impl SignInSettings {
             client_budget: 300,
             client_window: Duration::minutes(15),
             device_token_ttl: Duration::days(90),
+            fresh_window: Duration::minutes(10),
         }
     }
 
@@ -66,8 +68,15 @@ impl SignInSettings {
                 "client_budget and client_window must be positive",
             ));
         }
-        if self.device_token_ttl <= Duration::ZERO {
-            return Err(Error::InvalidSettings("device_token_ttl must be positive"));
+        if self.device_token_ttl <= Duration::ZERO || self.device_token_ttl > Duration::days(400) {
+            return Err(Error::InvalidSettings(
+                "device_token_ttl must be within (0, 400 days]",
+            ));
+        }
+        if self.fresh_window < Duration::MINUTE || self.fresh_window > Duration::DAY {
+            return Err(Error::InvalidSettings(
+                "fresh_window must be within [1 min, 24 h]",
+            ));
         }
         Ok(())
     }

@@ -89,6 +89,27 @@ fn a_missing_part_is_refused() {
             .mailer(mailer()),
         "throttle store",
     );
+    refused(
+        SignIn::builder("npm", keys())
+            .credential_store(store.clone())
+            .otp_store(store.clone())
+            .challenge_store(store.clone())
+            .throttle_store(store.clone())
+            .accounts(accounts())
+            .mailer(mailer()),
+        "device store",
+    );
+    refused(
+        SignIn::builder("npm", keys())
+            .credential_store(store.clone())
+            .otp_store(store.clone())
+            .challenge_store(store.clone())
+            .throttle_store(store.clone())
+            .device_store(store.clone())
+            .accounts(accounts())
+            .mailer(mailer()),
+        "stamp store",
+    );
 }
 
 #[test]
@@ -122,7 +143,20 @@ fn settings_out_of_range_are_refused() {
         complete().device_token_ttl(Duration::ZERO),
         "device_token_ttl",
     );
+    refused(
+        complete().device_token_ttl(Duration::days(401)),
+        "device_token_ttl",
+    );
+    refused(
+        complete().fresh_window(Duration::seconds(59)),
+        "fresh_window",
+    );
+    refused(complete().fresh_window(Duration::hours(25)), "fresh_window");
     // The bounds themselves are allowed.
+    complete()
+        .fresh_window(Duration::DAY)
+        .build()
+        .expect("a day's fresh window is in range");
     complete()
         .challenge_attempts(20)
         .challenge_ttl(Duration::hours(1))
@@ -130,6 +164,8 @@ fn settings_out_of_range_are_refused() {
             lock_after: 100,
             ..AttemptPolicy::DEFAULT
         })
+        .device_token_ttl(Duration::days(400))
+        .fresh_window(Duration::MINUTE)
         .build()
         .expect("the bounds are in range");
 }
@@ -142,7 +178,9 @@ fn optional_parts_left_out_are_reported_when_used() {
         .credential_store(store.clone())
         .otp_store(store.clone())
         .challenge_store(store.clone())
-        .throttle_store(store)
+        .throttle_store(store.clone())
+        .device_store(store.clone())
+        .stamp_store(store)
         .accounts(Arc::new(InMemoryAccounts::new()))
         .mailer(Arc::new(RecordingMailer::new()))
         .hash_settings(cheap())

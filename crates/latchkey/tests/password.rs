@@ -6,8 +6,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{CountingExecutor, World, signed_in};
-use latchkey::core::{AccountId, Clock};
+use common::{CountingExecutor, PAST_COOLDOWN, World, signed_in};
+use latchkey::core::AccountId;
 use latchkey::testing::PASSWORD;
 use latchkey::{
     Answer, ClientContext, Familiarity, MailedCodePolicy, Method, RiskSignals, SignInStep,
@@ -65,20 +65,60 @@ async fn mailed_code_policy_and_device_tokens() {
         "the password alone renews no token"
     );
     assert_eq!(w.mailer.messages().len(), sent, "no mail");
-    // A forged or foreign token is not recognized.
-    w.clock.advance(Duration::seconds(60)); // past the resend cooldown
-    let forged = ClientContext::new().with_device_token(token.replace("v1.", "v1.x"));
+    // A forged or foreign token is not recognized: one with another
+    // secret, one naming no device, and joe's (another account's).
+    w.clock.advance(PAST_COOLDOWN);
+    let (id_part, secret) = token.rsplit_once('.').unwrap();
+    let other_secret = if secret.starts_with('A') { "B" } else { "A" };
+    let forged = format!("{id_part}.{other_secret}{}", &secret[1..]);
+    let nowhere = "lkd1.00112233445566778899aabbccddeeff.AAAAAAAAAAAAAAAAAAAAAA";
     assert!(matches!(
-        w.flow.start("jane", PASSWORD, &forged).await.unwrap(),
-        SignInStep::MailedCodeSent { .. }
+        w.flow
+            .register("joe", "joe@example.com", "orange kettle drum")
+            .await
+            .unwrap(),
+        latchkey::Registered::Created { .. }
     ));
-    // Expired after its lifetime.
+    let SignInStep::MailedCodeSent { challenge, .. } = w
+        .flow
+        .start("joe", "orange kettle drum", &w.client())
+        .await
+        .unwrap()
+    else {
+        panic!("joe gets a mailed code");
+    };
+    let joes = signed_in(
+        w.submit(
+            &challenge,
+            Answer::MailedCode(&code_in_last_mail(&w.mailer)),
+        )
+        .await,
+    )
+    .device_token
+    .unwrap();
+    for (what, bad) in [
+        ("forged", forged.as_str()),
+        ("unknown", nowhere),
+        ("joe's", &joes),
+    ] {
+        w.clock.advance(PAST_COOLDOWN);
+        let step = w
+            .flow
+            .start(
+                "jane",
+                PASSWORD,
+                &ClientContext::new().with_device_token(bad),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(step, SignInStep::MailedCodeSent { .. }),
+            "a {what} token: {step:?}"
+        );
+    }
+    // Expired after its lifetime: no longer listed, and not recognized.
     w.clock.advance(Duration::days(91));
-    assert!(
-        !w.flow
-            .device_tokens()
-            .recognizes(&token, &w.jane, w.clock.now())
-    );
+    assert!(w.flow.devices(&w.jane).await.unwrap().is_empty());
     assert!(matches!(
         w.flow.start("jane", PASSWORD, &with_token).await.unwrap(),
         SignInStep::MailedCodeSent { .. }
@@ -86,7 +126,8 @@ async fn mailed_code_policy_and_device_tokens() {
 
     // Always: even a recognized device gets a code.
     let w = World::with(|b| b.mailed_code_policy(MailedCodePolicy::Always)).await;
-    let token = w.flow.device_tokens().issue(&w.jane, w.clock.now());
+    let token = w.sign_in_from(&w.client()).await.device_token.unwrap();
+    w.clock.advance(PAST_COOLDOWN);
     assert!(matches!(
         w.flow
             .start(
@@ -121,7 +162,9 @@ impl RiskSignals for AlwaysRisky {
 #[tokio::test]
 async fn the_hosts_risk_signals_can_ask_for_a_code_despite_a_device_token() {
     let w = World::with(|b| b.risk_signals(Arc::new(AlwaysRisky))).await;
-    let token = w.flow.device_tokens().issue(&w.jane, w.clock.now());
+    // A real token, from a sign-in with the mailed code.
+    let token = w.sign_in_from(&w.client()).await.device_token.unwrap();
+    w.clock.advance(PAST_COOLDOWN);
     assert!(matches!(
         w.flow
             .start(

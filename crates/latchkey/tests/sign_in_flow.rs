@@ -9,7 +9,9 @@ use std::sync::Arc;
 use latchkey::core::Clock;
 use latchkey::testing::{Fixture, PASSWORD};
 use latchkey::twofactor::ConfirmOutcome;
-use latchkey::{AllStores, Answer, ClientContext, Inline, SignIn, SignInStep, Submitted};
+use latchkey::{
+    AllStores, Answer, ClientContext, Inline, Sensitive, SignIn, SignInStep, Submitted,
+};
 use latchkey_store_sqlx::testing;
 use latchkey_testkit::code_in_last_mail;
 use time::Duration;
@@ -64,7 +66,7 @@ async fn the_flow_spans_instances(w: Instances) {
     else {
         panic!("signed in on B");
     };
-    let jane = done.account;
+    let jane = done.account.clone();
 
     // Sixteen right answers over both instances: one sign-in.
     w.a.clock.advance(Duration::minutes(2));
@@ -101,9 +103,15 @@ async fn the_flow_spans_instances(w: Instances) {
         .expect("enrol");
     let app = enrolment.uri.totp().expect("totp");
     let first = app.code_at(w.a.clock.now()).expect("code");
+    // Confirmed on B, with the session of the first sign-in.
     assert!(matches!(
-        b.confirm_two_factor(&jane, &first).await.expect("confirm"),
-        ConfirmOutcome::Enabled { .. }
+        b.confirm_two_factor(&done.authentication, &first)
+            .await
+            .expect("confirm"),
+        Sensitive::Done {
+            outcome: ConfirmOutcome::Enabled { .. },
+            ..
+        }
     ));
     w.a.clock.advance(Duration::seconds(30));
     let code = app.code_at(w.a.clock.now()).expect("code");

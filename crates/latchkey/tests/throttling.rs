@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{World, signed_in};
+use common::{World, done, signed_in};
 use latchkey::async_trait;
 use latchkey::core::{AccountId, Clock, SecretString, StoreError};
 use latchkey::credentials::{CredentialStore, StoredCredential};
@@ -361,6 +361,9 @@ async fn every_spelling_of_a_login_shares_the_accounts_budget_and_lock() {
 #[tokio::test]
 async fn a_wrong_current_password_at_change_counts_against_the_sign_in_backoff() {
     let w = World::new().await;
+    // Jane's session (its sign-in moved the clock past the resend
+    // cooldown).
+    let auth = w.authentication().await;
     let c = ClientContext::new();
     let wrong = SecretString::from("wrong password");
     let new = SecretString::from("orange kettle drum");
@@ -374,7 +377,13 @@ async fn a_wrong_current_password_at_change_counts_against_the_sign_in_backoff()
     }
     for _ in 0..3 {
         assert_eq!(
-            w.flow.change_password("jane", &wrong, &new).await.unwrap(),
+            done(
+                w.flow
+                    .change_password(&auth, "jane", &wrong, &new)
+                    .await
+                    .unwrap()
+            )
+            .0,
             PasswordChanged::Denied
         );
     }
@@ -392,10 +401,13 @@ async fn a_wrong_current_password_at_change_counts_against_the_sign_in_backoff()
     // The sixth waits, at change and at sign-in, right password or not.
     let wait = w.clock.now() + Duration::seconds(30);
     assert_eq!(
-        w.flow
-            .change_password("jane", &current, &new)
-            .await
-            .unwrap(),
+        done(
+            w.flow
+                .change_password(&auth, "jane", &current, &new)
+                .await
+                .unwrap()
+        )
+        .0,
         PasswordChanged::Throttled {
             retry_at: Some(wait)
         }
@@ -407,10 +419,13 @@ async fn a_wrong_current_password_at_change_counts_against_the_sign_in_backoff()
     // After the wait the right current password changes it.
     w.clock.set(wait);
     assert_eq!(
-        w.flow
-            .change_password("jane", &current, &new)
-            .await
-            .unwrap(),
+        done(
+            w.flow
+                .change_password(&auth, "jane", &current, &new)
+                .await
+                .unwrap()
+        )
+        .0,
         PasswordChanged::Changed
     );
     assert!(matches!(

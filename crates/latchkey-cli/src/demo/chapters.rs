@@ -9,8 +9,8 @@ use latchkey::recovery::{
 };
 use latchkey::twofactor::{ChangeOutcome, ConfirmOutcome, SecondFactor};
 use latchkey::{
-    Accounts, Answer, ChallengeId, ClientContext, InMemoryAccounts, Recovering, Registered, SignIn,
-    SignInStep, SignedIn, Submitted,
+    Accounts, Answer, Authentication, ChallengeId, ClientContext, InMemoryAccounts, Reauthenticate,
+    Reauthenticated, Recovering, Registered, Sensitive, SignIn, SignInStep, SignedIn, Submitted,
 };
 use latchkey_core::{AccountId, Clock, EmailAddress};
 use time::Duration;
@@ -24,7 +24,7 @@ pub(super) struct Jane {
     pub(super) account: AccountId,
     pub(super) address: EmailAddress,
     pub(super) new_address: String,
-    pub(super) password: &'static str,
+    pub(super) password: String,
 }
 
 /// 0. Sign-up, with the policy's refusals.
@@ -33,7 +33,7 @@ pub(super) async fn sign_up(flow: &SignIn, store: &DemoStore, jane: &Jane) -> De
         0,
         "Jane signs up; the policy refuses weak passwords and says why",
     );
-    let (login, password) = (jane.login.as_str(), jane.password);
+    let (login, password) = (jane.login.as_str(), jane.password.as_str());
     let address = jane.address.as_str();
     let with_name = format!("{login}-rocks-2026");
     for attempt in ["password", with_name.as_str(), "aaaaaaaaaa", "short"] {
@@ -63,11 +63,14 @@ pub(super) async fn sign_up(flow: &SignIn, store: &DemoStore, jane: &Jane) -> De
     Ok(())
 }
 
-/// 1 to 3. The password, then the mailed code, then the device token.
-pub(super) async fn sign_in(flow: &SignIn, stage: &Stage, jane: &Jane) -> DemoResult<()> {
+/// 1 to 3. The password, then the mailed code, then the remembered
+/// device; returns the laptop's sign-in.
+pub(super) async fn sign_in(flow: &SignIn, stage: &Stage, jane: &Jane) -> DemoResult<SignedIn> {
     step(1, "Jane signs in with her login and password");
-    let laptop = ClientContext::new().with_client("203.0.113.7");
-    let (login, password) = (jane.login.as_str(), jane.password);
+    let laptop = ClientContext::new()
+        .with_client("203.0.113.7")
+        .with_device_label("Firefox on the laptop");
+    let (login, password) = (jane.login.as_str(), jane.password.as_str());
     let hasher = flow.hasher().clone();
     for (who, pw) in [(login, "violet umbrella SKY"), ("nobody", password)] {
         let (runs, started) = (hasher.runs(), Instant::now());
@@ -107,7 +110,8 @@ pub(super) async fn sign_in(flow: &SignIn, stage: &Stage, jane: &Jane) -> DemoRe
         done.account,
         done.method
     );
-    let laptop = laptop.with_device_token(done.device_token.ok_or("no device token")?);
+    let token = done.device_token.clone().ok_or("no device token")?;
+    let laptop = laptop.with_device_token(token);
     match flow.start(login, password, &laptop).await? {
         SignInStep::SignedIn(again) => out!(
             "  signing in again on the laptop: signed in by {:?}, no mail",
@@ -115,21 +119,30 @@ pub(super) async fn sign_in(flow: &SignIn, stage: &Stage, jane: &Jane) -> DemoRe
         ),
         other => return Err(format!("the laptop should be recognized: {other:?}").into()),
     }
-
-    Ok(())
+    Ok(done)
 }
 
-/// 4 to 6. 2FA with an authenticator app, and its recovery codes.
-pub(super) async fn two_factor(flow: &SignIn, stage: &Stage, jane: &Jane) -> DemoResult<()> {
+/// 5 to 7. 2FA with an authenticator app, and its recovery codes.
+pub(super) async fn two_factor(
+    flow: &SignIn,
+    stage: &Stage,
+    jane: &Jane,
+    session: Authentication,
+) -> DemoResult<()> {
     step(
-        4,
+        5,
         "Jane enables 2FA with an authenticator app (it replaces the mailed code)",
     );
-    let (login, password) = (jane.login.as_str(), jane.password);
-    let enrolment = flow
-        .two_factor()?
-        .begin_enrolment(&jane.account, jane.address.as_str())
-        .await?;
+    let (login, password) = (jane.login.as_str(), jane.password.as_str());
+    let mut session = fresh(flow, jane, session).await?;
+    let Sensitive::Done {
+        outcome: enrolment, ..
+    } = flow
+        .begin_two_factor(&session, jane.address.as_str())
+        .await?
+    else {
+        return Err("a fresh authentication was refused".into());
+    };
     out!("  scan this in the app: {}", enrolment.uri);
     out!("{}", enrolment.uri.qr_terminal());
     let app = enrolment.uri.totp()?;
@@ -141,18 +154,27 @@ pub(super) async fn two_factor(flow: &SignIn, stage: &Stage, jane: &Jane) -> Dem
             out!("  the app shows {first}; Jane types it to confirm");
             first
         };
-        match flow.confirm_two_factor(&jane.account, &first).await? {
+        let Sensitive::Done {
+            outcome,
+            authentication,
+        } = flow.confirm_two_factor(&session, &first).await?
+        else {
+            return Err("a fresh authentication was refused".into());
+        };
+        session = authentication;
+        match outcome {
             ConfirmOutcome::Enabled { recovery_codes } => break recovery_codes,
             ConfirmOutcome::WrongCode if stage.interactive => out!("  wrong code; try again"),
             other => return Err(format!("enrolment was not confirmed: {other:?}").into()),
         }
     };
+    let _ = session;
     out!("  2FA is on. Recovery codes (shown once; only digests are stored):");
     for code in recovery_codes.iter() {
         out!("    {code}");
     }
 
-    step(5, "Signing in with a code from the app");
+    step(6, "Signing in with a code from the app");
     stage.wait(Duration::seconds(30));
     let phone = ClientContext::new().with_client("198.51.100.20");
     let challenge = second_factor_challenge(flow, login, password, &phone).await?;
@@ -183,7 +205,7 @@ pub(super) async fn two_factor(flow: &SignIn, stage: &Stage, jane: &Jane) -> Dem
         flow.submit(&challenge, Answer::Totp(&code), &phone).await?
     );
 
-    step(6, "Phone lost: signing in with a recovery code");
+    step(7, "Phone lost: signing in with a recovery code");
     let recovery = recovery_codes
         .iter()
         .next()
@@ -209,37 +231,43 @@ pub(super) async fn two_factor(flow: &SignIn, stage: &Stage, jane: &Jane) -> Dem
     );
     let off = flow
         .disable_two_factor(
-            &jane.account,
+            &done.authentication,
             SecondFactor::RecoveryCode(&next_recovery_code(&recovery_codes, &recovery)),
         )
         .await?;
     out!(
         "  with no phone, Jane turns 2FA off with another recovery code: {}",
         match off {
-            ChangeOutcome::Done(()) => "done".to_owned(),
-            ChangeOutcome::Refused(why) => format!("refused ({why:?})"),
+            Sensitive::Done {
+                outcome: ChangeOutcome::Done(()),
+                ..
+            } => "done".to_owned(),
+            Sensitive::Done {
+                outcome: ChangeOutcome::Refused(why),
+                ..
+            } => format!("refused ({why:?})"),
+            Sensitive::NeedsFreshAuthentication => "refused (not fresh)".to_owned(),
         }
     );
 
     Ok(())
 }
 
-/// 7 to 10. A lost mailbox: the recovery ticket, approved.
+/// 8 to 11. A lost mailbox: the recovery ticket, approved.
 pub(super) async fn recovery(
     flow: &SignIn,
     stage: &Stage,
-    store: &DemoStore,
     accounts: &InMemoryAccounts,
     jane: &Jane,
 ) -> DemoResult<()> {
     step(
-        7,
+        8,
         &format!(
             "Jane can no longer read {}: \"Try recovering your account\"",
             jane.address
         ),
     );
-    let (login, password, address) = (jane.login.as_str(), jane.password, &jane.address);
+    let (login, password, address) = (jane.login.as_str(), jane.password.as_str(), &jane.address);
     let new_address = &jane.new_address;
     stage.wait(Duration::minutes(5));
     let library = ClientContext::new().with_client("192.0.2.55");
@@ -249,7 +277,7 @@ pub(super) async fn recovery(
     out!("  -> \"Start Account Recovery\" -> \"Open a Support Ticket\"");
 
     step(
-        8,
+        9,
         "A \"Reset my email\" ticket, with her linked GitHub account as evidence",
     );
     out!("  Email: {new_address}   How can we help? Reset my email   Connect to GitHub: octocat");
@@ -280,7 +308,7 @@ pub(super) async fn recovery(
     };
     out!("  \"Submit Support Ticket\" -> ticket {reference}");
 
-    step(9, "Support approves the ticket and the address changes");
+    step(10, "Support approves the ticket and the address changes");
     let recovery = flow.recovery()?;
     let ticket = recovery
         .ticket(&reference)
@@ -322,11 +350,12 @@ pub(super) async fn recovery(
         ..
     } = &instruction
     {
-        accounts.set_address(account, new_address).await?;
-        let voided = store.codes().void_all(account).await?;
+        let now_on_file = accounts.address(account).await?;
         out!(
-            "  the host sets {account}'s address to {new_address}, voids {voided} outstanding codes, ends sessions"
+            "  completing it set {account}'s address to {}, voided its outstanding codes and changed its security stamp, so every session ends",
+            now_on_file.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
         );
+        debug_assert_eq!(now_on_file.as_ref(), Some(new_address));
     }
     let ticket = recovery
         .ticket(&reference)
@@ -340,7 +369,7 @@ pub(super) async fn recovery(
     out!("  audit trail: {}", audit.join(" -> "));
 
     step(
-        10,
+        11,
         "Jane signs in again: the code now goes to her new address",
     );
     stage.wait(Duration::minutes(2));
@@ -358,7 +387,7 @@ pub(super) async fn recovery(
 
 /// Signs in where a mailed code is expected. On a real clock a sign-in
 /// within the resend cooldown sends no new code: wait it out and try again.
-async fn start_for_mailed_code(
+pub(super) async fn start_for_mailed_code(
     flow: &SignIn,
     stage: &Stage,
     login: &str,
@@ -416,7 +445,7 @@ async fn second_factor_challenge(
 
 /// Reads the mailed code (from the mail, or from the person) until the
 /// challenge signs in.
-async fn answer_mailed_code(
+pub(super) async fn answer_mailed_code(
     flow: &SignIn,
     stage: &Stage,
     challenge: &ChallengeId,
@@ -434,5 +463,28 @@ async fn answer_mailed_code(
             }
             other => return Err(format!("the mailed code was refused: {other:?}").into()),
         }
+    }
+}
+
+/// The session's authentication, re-authenticated with the password when
+/// it is older than the fresh window (a person took their time).
+pub(super) async fn fresh(
+    flow: &SignIn,
+    jane: &Jane,
+    session: Authentication,
+) -> DemoResult<Authentication> {
+    if flow.now() - session.at() < Duration::minutes(9) {
+        return Ok(session);
+    }
+    let proof = Reauthenticate::Password {
+        login: &jane.login,
+        password: &jane.password,
+    };
+    match flow.reauthenticate(&session, proof).await? {
+        Reauthenticated::Fresh(fresh) => {
+            out!("  (asked for the password again: the last sign-in was over 10 minutes ago)");
+            Ok(fresh)
+        }
+        other => Err(format!("re-authentication failed: {other:?}").into()),
     }
 }

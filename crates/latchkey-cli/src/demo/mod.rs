@@ -11,6 +11,7 @@
 //! `--smtp-host`.
 
 mod chapters;
+mod devices;
 mod stage;
 
 use std::process::ExitCode;
@@ -129,7 +130,7 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
         })?,
         address: EmailAddress::parse(&format!("jane{run}@example.com"))?,
         new_address: format!("jane{run}@new.example"),
-        password: "violet umbrella sky",
+        password: "violet umbrella sky".to_owned(),
     };
     accounts.link(
         &jane.account,
@@ -140,9 +141,11 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
         },
     );
     chapters::sign_up(&flow, &store, &jane).await?;
-    chapters::sign_in(&flow, &stage, &jane).await?;
-    chapters::two_factor(&flow, &stage, &jane).await?;
-    chapters::recovery(&flow, &stage, &store, &accounts, &jane).await
+    let laptop = chapters::sign_in(&flow, &stage, &jane).await?;
+    let (laptop, password) = devices::devices(&flow, &stage, &jane, laptop).await?;
+    let jane = Jane { password, ..jane };
+    chapters::two_factor(&flow, &stage, &jane, laptop.authentication).await?;
+    chapters::recovery(&flow, &stage, &accounts, &jane).await
 }
 
 /// The defaults, but in interactive mode (a real clock) a 5-second resend

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use latchkey::SignInBuilder;
 use latchkey::credentials::CredentialStore;
-use latchkey::otp::OtpStore;
 use latchkey_core::{
     Clock, ConsoleMailer, EmailAddress, MailError, Mailer, ManualClock, Message, RecordingMailer,
     SystemClock,
@@ -91,15 +90,6 @@ impl DemoStore {
 
     /// The credentials, for looking at what was stored.
     pub(super) fn credentials(&self) -> Arc<dyn CredentialStore> {
-        match self {
-            Self::Memory(s) => s.clone(),
-            Self::Sqlite(s) => s.clone(),
-            Self::Postgres(s) => s.clone(),
-        }
-    }
-
-    /// The mailed codes, for voiding them at an email reset.
-    pub(super) fn codes(&self) -> Arc<dyn OtpStore> {
         match self {
             Self::Memory(s) => s.clone(),
             Self::Sqlite(s) => s.clone(),

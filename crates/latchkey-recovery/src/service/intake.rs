@@ -2,27 +2,36 @@
 //! then the contact address's code ([`Recovery::confirm`]) queues the
 //! ticket, with the same answer and work whether or not the login exists
 //! (REQ-31, REQ-34, REQ-35).
+//!
+//! Every throttle here, and the pseudo-account the contact code is issued
+//! under, is keyed on the case-folded address
+//! ([`EmailAddress::case_folded`]): `Victim@`, `victim@` and `VICTIM@`
+//! reach one inbox and share one cap and one cooldown (REQ-17). Mail goes
+//! to the address as typed.
 
 use latchkey_core::{AccountId, EmailAddress, random};
 use latchkey_otp::{IssueOutcome, Purpose, VerifyOutcome};
 use sha2::{Digest, Sha256};
 
-use super::{ConfirmOutcome, DraftId, Recovery, RecoveryMail, StartOutcome};
+use super::{BackgroundJob, ConfirmOutcome, DraftId, Recovery, RecoveryMail, StartOutcome, render};
 use crate::{
     Actor, AuditAction, AuditEntry, Draft, Error, Evidence, Ticket, TicketForm, TicketId,
     TicketState, validate,
 };
 
 impl Recovery {
-    /// The pseudo-account a contact address's codes are issued under.
+    /// The pseudo-account a contact address's codes are issued under: one
+    /// for every spelling of the address.
     fn contact_key(contact: &EmailAddress) -> AccountId {
-        let digest = Sha256::digest(contact.normalized().as_bytes());
+        let digest = Sha256::digest(contact.case_folded().as_bytes());
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         AccountId::new(format!("recovery-contact-{hex}")).unwrap_or_else(|_| unreachable!())
     }
 
     /// "Submit Support Ticket": validates, throttles, keeps a draft and
-    /// mails a code to the contact address.
+    /// mails a code to the contact address. The submission caps count per
+    /// case-folded contact address and per case-folded login; the code's
+    /// cooldown and cap per case-folded contact address.
     ///
     /// # Errors
     /// Store or mail failures.
@@ -36,7 +45,7 @@ impl Recovery {
         let contact_ok = self
             .store
             .record_submission(
-                &format!("contact:{}", valid.contact.normalized()),
+                &format!("contact:{}", valid.contact.case_folded()),
                 now,
                 s.submission_window,
                 s.submissions_per_window,
@@ -45,7 +54,7 @@ impl Recovery {
         let login_ok = self
             .store
             .record_submission(
-                &format!("login:{}", valid.login),
+                &format!("login:{}", valid.login.to_lowercase()),
                 now,
                 s.submission_window,
                 s.submissions_per_window,
@@ -85,8 +94,18 @@ impl Recovery {
 
     /// Takes the code mailed to the contact address and queues the ticket.
     ///
+    /// The evidence is weighed as of the draft's start (REQ-35): an
+    /// identity linked after [`Recovery::start`] counts as linked after the
+    /// ticket. The start is the draft's expiry less
+    /// [`RecoverySettings::draft_ttl`](super::RecoverySettings::draft_ttl).
+    ///
+    /// The owner's "a ticket was opened" notice is handed to the
+    /// [`Background`](super::Background) (or, without one, sent inline);
+    /// its failure is never returned (REQ-31).
+    ///
     /// # Errors
-    /// Store, directory or mail failures.
+    /// Store or directory failures, or the acknowledgment to the contact
+    /// address not being sent; never the owner's notice.
     pub async fn confirm(&self, draft: &DraftId, code: &str) -> Result<ConfirmOutcome, Error> {
         let now = self.clock.now();
         let Some(pending) = self.store.get_draft(&draft.0).await? else {
@@ -110,6 +129,8 @@ impl Recovery {
         let Some(draft) = self.store.take_draft(&draft.0).await? else {
             return Ok(ConfirmOutcome::Lapsed);
         };
+        // The draft's start: links made since then prove nothing (REQ-35).
+        let started_at = (draft.expires_at - self.settings.draft_ttl).min(now);
         let form = draft.form;
 
         // The same work whether or not the login exists (REQ-31): one
@@ -123,7 +144,7 @@ impl Recovery {
             .linked(found.as_ref().map_or(&placeholder, |a| &a.id))
             .await?;
         let links = if found.is_some() { links } else { Vec::new() };
-        let evidence = Evidence::assess(&form.identities, &links, now);
+        let evidence = Evidence::assess(&form.identities, &links, started_at);
 
         let reference = TicketId::generate()?;
         let mut token_bytes = [0u8; 10];
@@ -157,13 +178,26 @@ impl Recovery {
             },
         )
         .await?;
-        if let Some(owner) = &found {
-            let opened = RecoveryMail::TicketOpened {
-                reference: &reference,
-                cancel_token: &cancel_token,
-            };
-            self.send(&owner.address, &opened).await?;
-        }
+        // Off the request path, and the same hand-off for an unknown login
+        // (REQ-31): the requester's answer never waits for, or hears of,
+        // the owner's notice.
+        let job: BackgroundJob = match found {
+            Some(owner) => {
+                let (mailer, template) = (self.mailer.clone(), self.template.clone());
+                Box::pin(async move {
+                    let opened = RecoveryMail::TicketOpened {
+                        reference: &reference,
+                        cancel_token: &cancel_token,
+                    };
+                    let message = render(&*template, &owner.address, &opened);
+                    // Dropped on purpose: a failure here must not tell the
+                    // requester that the login exists.
+                    let _ = mailer.send(message).await;
+                })
+            }
+            None => Box::pin(async {}),
+        };
+        self.hand_off(job).await;
         Ok(ConfirmOutcome::Submitted { reference })
     }
 }

@@ -121,19 +121,37 @@ impl Recovery {
         Ok(outcome)
     }
 
-    /// The requester withdraws the ticket.
+    /// The requester withdraws the ticket, by its reference alone, while it
+    /// is still queued ([`TicketState::Submitted`]); once a reviewer took
+    /// it the answer is [`ActionOutcome::NotAllowed`], and only the owner's
+    /// cancel code ([`Recovery::cancel`]) stops it. The move is a
+    /// compare-and-set on the version read, so a review that starts at the
+    /// same time wins or loses as a whole ([`ActionOutcome::Conflict`]).
     ///
     /// # Errors
     /// A store failure.
     pub async fn withdraw(&self, id: &TicketId) -> Result<ActionOutcome, Error> {
-        let (outcome, _) = self
-            .load_and_move(id, Transition::Withdraw, Actor::Requester, None)
-            .await?;
-        Ok(outcome)
+        let Some(t) = self.load(id).await? else {
+            return Ok(ActionOutcome::NotFound);
+        };
+        if t.state != TicketState::Submitted {
+            return Ok(ActionOutcome::NotAllowed(t.state));
+        }
+        self.apply(
+            &t,
+            Transition::Withdraw,
+            Actor::Requester,
+            None,
+            t.approvals.clone(),
+            t.approved_at,
+        )
+        .await
     }
 
-    /// The account's owner cancels with the token from the "ticket opened"
-    /// mail (compared in constant time).
+    /// The account's owner cancels with the code from the "ticket opened"
+    /// mail, sent to the address of record, at any point before completion
+    /// (queued, in review or approved). The code's keyed digest is compared
+    /// with the ticket's in constant time.
     ///
     /// # Errors
     /// A store failure.
@@ -187,8 +205,16 @@ impl Recovery {
     /// returns what the host must do. An email reset tells both addresses
     /// (REQ-36).
     ///
+    /// With a [`CompletionHook`](super::CompletionHook), the hook is called
+    /// once, with the account and the instruction, after the ticket moved
+    /// to completed and before the mails go out and this returns.
+    ///
     /// # Errors
-    /// Store or mail failures.
+    /// Store or mail failures, and [`Error::Completion`] when the hook
+    /// failed: **the ticket stays completed** (it is not moved back and the
+    /// hook is not called again for it), no "address changed" mail was
+    /// sent, and the error carries the instruction for the host to carry
+    /// out.
     pub async fn complete(&self, id: &TicketId, staff: &str) -> Result<CompleteOutcome, Error> {
         let Some(t) = self.load(id).await? else {
             return Ok(CompleteOutcome::Refused(ActionOutcome::NotFound));
@@ -199,6 +225,15 @@ impl Recovery {
                 return Ok(CompleteOutcome::TooEarly { not_before });
             }
         }
+        // The address of record as it is before the change, read before the
+        // move so that a failed read leaves the ticket approved, and before
+        // the hook changes it.
+        let old = match (&t.topic, &t.account, t.state) {
+            (Topic::ResetEmail, Some(account), TicketState::Approved) => {
+                self.owner_address(&t.login, account).await?
+            }
+            _ => None,
+        };
         let outcome = self
             .apply(
                 &t,
@@ -213,23 +248,31 @@ impl Recovery {
             return Ok(CompleteOutcome::Refused(outcome));
         }
         let instruction = match (&t.topic, &t.account) {
-            (Topic::ResetEmail, Some(account)) => {
-                let changed = RecoveryMail::EmailChanged {
-                    new_address: t.contact.masked(),
-                };
-                if let Some(old) = self.owner_address(&t.login, account).await? {
-                    self.send(&old, &changed).await?;
-                }
-                self.send(&t.contact, &changed).await?;
-                Instruction::ResetEmail {
-                    account: account.clone(),
-                    new_address: t.contact.clone(),
-                    void_codes: true,
-                    end_sessions: true,
-                }
-            }
+            (Topic::ResetEmail, Some(account)) => Instruction::ResetEmail {
+                account: account.clone(),
+                new_address: t.contact.clone(),
+                void_codes: true,
+                end_sessions: true,
+            },
             _ => Instruction::Resolved,
         };
+        if let Some(hook) = &self.completion
+            && let Err(source) = hook.completed(t.account.as_ref(), &instruction).await
+        {
+            return Err(Error::Completion {
+                instruction: Box::new(instruction),
+                source,
+            });
+        }
+        if let Instruction::ResetEmail { new_address, .. } = &instruction {
+            let changed = RecoveryMail::EmailChanged {
+                new_address: new_address.masked(),
+            };
+            if let Some(old) = old {
+                self.send(&old, &changed).await?;
+            }
+            self.send(new_address, &changed).await?;
+        }
         Ok(CompleteOutcome::Completed(instruction))
     }
 }

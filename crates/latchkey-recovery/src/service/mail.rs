@@ -8,7 +8,19 @@ use time::OffsetDateTime;
 use crate::TicketId;
 
 /// Mails of the recovery flow.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows references short ([`TicketId::short`]) and never the
+/// cancel token.
+///
+/// ```
+/// use latchkey_recovery::{RecoveryMail, TicketId};
+/// let reference = TicketId::generate()?;
+/// let mail = RecoveryMail::TicketOpened { reference: &reference, cancel_token: "SECRETTOKEN" };
+/// let shown = format!("{mail:?}");
+/// assert!(!shown.contains("SECRETTOKEN") && !shown.contains(&reference.to_string()));
+/// # Ok::<(), latchkey_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RecoveryMail<'a> {
     /// To the contact address: the ticket is queued.
@@ -43,13 +55,44 @@ pub enum RecoveryMail<'a> {
     },
 }
 
+impl fmt::Debug for RecoveryMail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Acknowledgment { reference } => f
+                .debug_struct("Acknowledgment")
+                .field("reference", reference)
+                .finish(),
+            Self::TicketOpened { reference, .. } => f
+                .debug_struct("TicketOpened")
+                .field("reference", reference)
+                .field("cancel_token", &"<redacted>")
+                .finish(),
+            Self::ChangeScheduled { reference, at } => f
+                .debug_struct("ChangeScheduled")
+                .field("reference", reference)
+                .field("at", at)
+                .finish(),
+            Self::EmailChanged { new_address } => f
+                .debug_struct("EmailChanged")
+                .field("new_address", new_address)
+                .finish(),
+            Self::Rejected { reference } => f
+                .debug_struct("Rejected")
+                .field("reference", reference)
+                .finish(),
+        }
+    }
+}
+
 /// Renders recovery mails; hosts override it for their own wording.
 pub trait RecoveryTemplate: fmt::Debug + Send + Sync + 'static {
     /// The mail's content.
     fn render(&self, mail: &RecoveryMail<'_>) -> MailContent;
 }
 
-/// latchkey's wording.
+/// latchkey's wording. Subjects carry only the short reference
+/// ([`TicketId::short`]), since a message's `Debug` shows its subject; the
+/// whole reference is in the body.
 #[derive(Clone, Debug, Default)]
 pub struct DefaultRecoveryTemplate;
 
@@ -57,7 +100,7 @@ impl RecoveryTemplate for DefaultRecoveryTemplate {
     fn render(&self, mail: &RecoveryMail<'_>) -> MailContent {
         let (subject, text) = match mail {
             RecoveryMail::Acknowledgment { reference } => (
-                format!("Support ticket {reference} received"),
+                format!("Support ticket {}… received", reference.short()),
                 format!(
                     "We received your account-recovery request. Its reference is {reference}.\n\
                      Support will contact you at this address."
@@ -87,8 +130,11 @@ impl RecoveryTemplate for DefaultRecoveryTemplate {
                 ),
             ),
             RecoveryMail::Rejected { reference } => (
-                format!("Support ticket {reference} closed"),
-                "We could not verify that the account is yours, so nothing was changed.".to_owned(),
+                format!("Support ticket {}… closed", reference.short()),
+                format!(
+                    "We could not verify that the account is yours, so nothing was changed.\n\
+                     Ticket {reference} is closed."
+                ),
             ),
         };
         MailContent {

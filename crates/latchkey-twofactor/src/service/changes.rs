@@ -4,7 +4,7 @@
 use latchkey_core::{AccountId, EmailAddress};
 
 use super::{ChangeOutcome, FactorOutcome, SecondFactor, TwoFactor};
-use crate::{Error, Mode, Notice, RecoveryCodes};
+use crate::{Error, FactorChange, Mode, Notice, RecoveryCodes};
 
 impl TwoFactor {
     /// Changes the mode, after a fresh second factor (REQ-28).
@@ -51,6 +51,8 @@ impl TwoFactor {
         self.store
             .replace_recovery_codes(account, self.recovery_digests(account, &codes))
             .await?;
+        self.changed(account, FactorChange::RecoveryCodesReplaced)
+            .await?;
         self.notify(address, Notice::RecoveryCodesRegenerated).await;
         Ok(ChangeOutcome::Done(codes))
     }
@@ -79,6 +81,7 @@ impl TwoFactor {
             return Ok(ChangeOutcome::Refused(outcome));
         }
         self.store.disable(account).await?;
+        self.changed(account, FactorChange::Disabled).await?;
         self.notify(address, Notice::Disabled).await;
         Ok(ChangeOutcome::Done(()))
     }

@@ -4,7 +4,7 @@ use latchkey_core::{AccountId, EmailAddress, random};
 use latchkey_otp::{Algorithm, KeyUri, OtpSecret, Totp, TotpMatch};
 
 use super::{ConfirmOutcome, Enrolment, FactorOutcome, TwoFactor, context};
-use crate::{Error, Mode, Notice, PendingEnrolment, RecoveryCodes};
+use crate::{Error, FactorChange, Mode, Notice, PendingEnrolment, RecoveryCodes};
 
 impl TwoFactor {
     /// Starts enrolling an authenticator app: a fresh secret (SHA-1, 6
@@ -93,6 +93,7 @@ impl TwoFactor {
         {
             return Ok(ConfirmOutcome::NoPending);
         }
+        self.changed(account, FactorChange::Enabled).await?;
         self.notify(address, Notice::Enabled).await;
         Ok(ConfirmOutcome::Enabled { recovery_codes })
     }
