@@ -254,7 +254,7 @@ pub(crate) mod tests {
         );
     }
 
-    /// The OWASP-floor PHC string of shared/REQUIREMENTS.md, as made by the
+    /// The OWASP-floor PHC string of docs/security.md, as made by the
     /// reference `argon2` CLI and argon2-cffi: byte for byte, both ways.
     #[test]
     fn req_07_owasp_floor_phc_string_matches_reference() {

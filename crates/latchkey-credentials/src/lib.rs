@@ -25,7 +25,7 @@
 //! ```
 //!
 //! Requirements covered: REQ-01 to REQ-11 and REQ-38 of
-//! `shared/REQUIREMENTS.md`.
+//! `docs/security.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

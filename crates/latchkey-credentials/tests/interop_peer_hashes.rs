@@ -126,7 +126,7 @@ fn req_09_argon2_cli_hashes_verify_in_latchkey() {
     }
 }
 
-/// The OWASP-floor string of REQUIREMENTS.md comes out of the CLI, and
+/// The OWASP-floor string of docs/security.md comes out of the CLI, and
 /// latchkey verifies it without asking for a rehash.
 #[test]
 fn req_07_requirements_reference_string_from_the_cli() {

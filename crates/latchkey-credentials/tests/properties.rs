@@ -284,7 +284,7 @@ proptest! {
 }
 
 /// The test's Base64 encoder is the PHC one (checked against strings from
-/// REQUIREMENTS.md and the peers).
+/// docs/security.md and the peers).
 #[test]
 fn encode_b64_is_phc_base64() {
     assert_eq!(encode_b64(b"somesaltsomesalt"), "c29tZXNhbHRzb21lc2FsdA");

@@ -1,5 +1,5 @@
 //! The published test vectors latchkey is checked against, in one place
-//! (shared/REQUIREMENTS.md, "Test vectors"; every value reproduced with
+//! (docs/security.md, "Test vectors"; every value reproduced with
 //! oathtool, pyotp and a Python HMAC).
 //!
 //! Plain data only (no latchkey type but in [`Sha::algorithm`]), so a

@@ -40,7 +40,8 @@ impl SignIn {
         }
     }
 
-    /// Deletes expired challenges, and throttle records that no longer
+    /// Deletes expired challenges and remembered devices, and throttle
+    /// records that no longer
     /// matter: cleared counters idle for a day and windows that ended a
     /// day ago. A count of uncleared failures is never deleted or lowered,
     /// however old, so a purge never resets a count on its way to the
@@ -52,6 +53,7 @@ impl SignIn {
         let now = self.clock.now();
         let challenges = self.challenges.purge_expired_challenges(now).await?;
         let counters = self.throttle.purge_idle(now - Duration::days(1)).await?;
-        Ok(challenges + counters)
+        let devices = self.devices.purge_expired_devices(now).await?;
+        Ok(challenges + counters + devices)
     }
 }
