@@ -60,11 +60,12 @@ impl SignIn {
         Ok(match outcome {
             PasswordChange::Changed => {
                 self.throttle.clear(&key).await?;
-                self.credentials_changed(account, StampReason::PasswordChanged)
+                let stamp = self
+                    .credentials_changed(account, StampReason::PasswordChanged)
                     .await?;
                 Sensitive::Done {
                     outcome: PasswordChanged::Changed,
-                    authentication: self.renewed(authentication).await?,
+                    authentication: self.renewed_under(authentication, stamp),
                 }
             }
             PasswordChange::Denied => {
@@ -190,15 +191,18 @@ impl SignIn {
         let account = &authentication.account;
         let address = self.address_of(account).await?;
         let outcome = two_factor.disable(account, &address, proof).await?;
-        if matches!(outcome, ChangeOutcome::Done(())) {
+        let authentication = if matches!(outcome, ChangeOutcome::Done(())) {
             self.emit(SecurityEvent::TwoFactorChanged {
                 account: account.clone(),
                 change: TwoFactorChange::Disabled,
             });
-        }
+            self.renewed(authentication).await?
+        } else {
+            authentication.clone()
+        };
         Ok(Sensitive::Done {
             outcome,
-            authentication: self.renewed(authentication).await?,
+            authentication,
         })
     }
 
@@ -221,9 +225,14 @@ impl SignIn {
         let outcome = two_factor
             .regenerate_recovery_codes(account, &address, proof)
             .await?;
+        let authentication = if matches!(outcome, ChangeOutcome::Done(_)) {
+            self.renewed(authentication).await?
+        } else {
+            authentication.clone()
+        };
         Ok(Sensitive::Done {
             outcome,
-            authentication: self.renewed(authentication).await?,
+            authentication,
         })
     }
 }

@@ -25,7 +25,10 @@ use time::Duration;
 ///      Max-Age=7776000; Path=/; Secure; HttpOnly; SameSite=Lax"
 /// );
 /// let request = format!("session=abc; {}; theme=dark", header.split(';').next().unwrap());
-/// assert_eq!(DeviceCookie::tokens(&request), vec![token.to_owned()]);
+/// assert_eq!(DeviceCookie::tokens(&request, true), vec![token.to_owned()]);
+/// // Over HTTPS a planted cookie without the __Host- prefix does not count.
+/// let planted = format!("latchkey-device-00112233={token}");
+/// assert!(DeviceCookie::tokens(&planted, true).is_empty());
 /// assert!(DeviceCookie::set_cookie("not a token", Duration::days(1), true).is_none());
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -70,12 +73,19 @@ impl DeviceCookie {
     /// Every remembered-device token in a request's `Cookie` header (the
     /// values of our cookies that parse as tokens), for
     /// [`ClientContext::with_device_tokens`](crate::ClientContext::with_device_tokens).
+    /// With `secure`, only `__Host-` cookies count: a sibling subdomain or
+    /// a plain-HTTP attacker can plant cookies of other names, but not
+    /// those, so planted cookies cannot crowd out the owner's token.
     #[must_use]
-    pub fn tokens(cookie_header: &str) -> Vec<String> {
+    pub fn tokens(cookie_header: &str, secure: bool) -> Vec<String> {
+        let prefix = if secure { "__Host-" } else { "" };
         cookie_header
             .split(';')
             .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| name.trim_start_matches("__Host-").starts_with(Self::NAME))
+            .filter(|(name, _)| {
+                name.strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with(Self::NAME))
+            })
             .map(|(_, value)| value.trim())
             .filter(|value| value.parse::<DeviceToken>().is_ok())
             .map(str::to_owned)

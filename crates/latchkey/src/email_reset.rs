@@ -35,9 +35,11 @@ impl CompletionHook for ApplyEmailReset {
             ..
         } = instruction
         {
+            // The stamp first: if a later step fails, sessions and devices
+            // have ended rather than outliving the reset.
+            self.changes.apply(account, StampReason::EmailReset).await?;
             self.accounts.set_address(account, new_address).await?;
             self.codes.void_all(account).await?;
-            self.changes.apply(account, StampReason::EmailReset).await?;
         }
         Ok(())
     }

@@ -45,19 +45,12 @@ impl SignIn {
         }
         let found = self.checker.find(login).await?;
         let known = found.as_ref().map(|c| c.account.clone());
-        // A device token is checked against the account only; for unknown
-        // logins nothing is recognized, as for a known login on a new device.
-        let mut stamp = None;
-        let mut recognition = None;
-        if let Some(account) = &known
-            && !ctx.device_tokens().is_empty()
-        {
-            let current = self.current_stamp(account).await?;
-            recognition = Some(self.recognition(ctx, account, current, now).await?);
-            stamp = Some(current);
-        }
-        let recognized = recognition.as_ref().is_some_and(|r| r.live.is_some());
-        let lane = if recognized {
+        // Device tokens are read the same way for known and unknown logins
+        // (the work must not tell them apart); a genuine token of the
+        // login's account picks the remembered lane. Nothing about the
+        // device is written, nor its stamp checked, before the password is.
+        let candidates = self.device_candidates(ctx, known.as_ref(), now).await?;
+        let lane = if candidates.matching.is_some() {
             DeviceLane::Remembered
         } else {
             DeviceLane::Any
@@ -78,10 +71,9 @@ impl SignIn {
         // The password is right: its stage's count starts again.
         self.throttle.clear(&key).await?;
         let account = credential.account;
-        let stamp = match stamp {
-            Some(stamp) => stamp,
-            None => self.current_stamp(&account).await?,
-        };
+        let stamp = self.current_stamp(&account).await?;
+        let recognition = self.confirm_candidate(candidates, ctx, stamp, now).await?;
+        let recognized = recognition.live.is_some();
 
         if self.requires_code(&account, Action::SignIn).await? {
             let (challenge, expires_at) = self
@@ -107,7 +99,8 @@ impl SignIn {
                 recovery_codes_left: None,
             };
             return Ok(SignInStep::SignedIn(
-                self.signed_in(done, ctx, stamp, recognition, now).await?,
+                self.signed_in(done, ctx, stamp, Some(recognition), now)
+                    .await?,
             ));
         }
         self.send_first_code(account, now, stamp).await

@@ -103,10 +103,13 @@ impl SignIn {
         };
         let account = &authentication.account;
         let old = self.accounts.address(account).await?;
+        // The stamp first: if a later step fails, sessions and devices
+        // have ended (the safe side) rather than outliving the change.
+        let stamp = self
+            .credentials_changed(account, StampReason::EmailChanged)
+            .await?;
         self.accounts.set_address(account, &new_address).await?;
         self.otp_store.void_all(account).await?;
-        self.credentials_changed(account, StampReason::EmailChanged)
-            .await?;
         let masked_address = new_address.masked();
         for to in old.into_iter().chain([new_address]) {
             let message = Message::new(
@@ -123,7 +126,7 @@ impl SignIn {
         }
         Ok(Sensitive::Done {
             outcome: EmailChanged::Changed { masked_address },
-            authentication: self.renewed(authentication).await?,
+            authentication: self.renewed_under(authentication, stamp),
         })
     }
 }

@@ -66,6 +66,13 @@ impl SignIn {
             .await?;
         Ok(match outcome {
             RegisterOutcome::Registered => {
+                // A new account starts under a stamp of its own, so nothing
+                // left under a reused account id (devices, sessions) is
+                // current for it.
+                self.stamps
+                    .rotate_stamp(account, latchkey_core::SecurityStamp::generate()?)
+                    .await?;
+                self.devices.revoke_all_devices(account).await?;
                 self.accounts.set_address(account, &address).await?;
                 Registered::Created {
                     account: account.clone(),

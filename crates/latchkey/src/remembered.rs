@@ -7,6 +7,15 @@ use time::OffsetDateTime;
 
 use crate::{Authentication, ClientContext, Error, SecurityEvent, Sensitive, SignIn};
 
+/// A request's device tokens before the account is proven.
+#[derive(Debug, Default)]
+pub(crate) struct Candidates {
+    /// A genuine, unexpired token of the login's account, with its record.
+    pub(crate) matching: Option<(DeviceRecord, String)>,
+    /// Tokens that name no live device.
+    pub(crate) stale: Vec<String>,
+}
+
 /// What a request's device tokens said for one account.
 #[derive(Debug, Default)]
 pub(crate) struct Recognition {
@@ -34,20 +43,18 @@ pub struct RememberedDevice {
 }
 
 impl SignIn {
-    /// What the client's device tokens say for `account`: the token of
-    /// one of its live remembered devices, if any (the record exists, is
-    /// the account's, was made under the account's current stamp, has not
-    /// expired, and the token's secret matches in constant time; its use
-    /// is recorded), and the tokens that name no live device at all
-    /// (revoked, expired or forgotten), whose cookies the host can clear.
-    pub(crate) async fn recognition(
+    /// What the client's device tokens say, before anything is proven:
+    /// each parseable token's record is read whether or not the login
+    /// exists (so the work does not tell the two apart), and the one that
+    /// is genuine (its secret matches, in constant time), unexpired and
+    /// `account`'s is the candidate. Nothing is written.
+    pub(crate) async fn device_candidates(
         &self,
         ctx: &ClientContext,
-        account: &AccountId,
-        stamp: SecurityStamp,
+        account: Option<&AccountId>,
         now: OffsetDateTime,
-    ) -> Result<Recognition, Error> {
-        let mut found = Recognition::default();
+    ) -> Result<Candidates, Error> {
+        let mut found = Candidates::default();
         for text in ctx.device_tokens() {
             let Ok(token) = text.parse::<DeviceToken>() else {
                 found.stale.push(text.clone());
@@ -61,18 +68,48 @@ impl SignIn {
                 }
             };
             let genuine = token.matches(&record.secret_digest);
-            if found.live.is_none()
-                && genuine
-                && record.account == *account
-                && record.stamp == stamp
-            {
-                self.devices
-                    .touch_device(&record.id, now, ctx.client())
-                    .await?;
-                found.live = Some(text.clone());
+            if found.matching.is_none() && genuine && Some(&record.account) == account {
+                found.matching = Some((record, text.clone()));
             }
         }
         Ok(found)
+    }
+
+    /// After the account is proven: the candidate is the account's live
+    /// device only if it was made under the current stamp; its use is
+    /// recorded.
+    pub(crate) async fn confirm_candidate(
+        &self,
+        candidates: Candidates,
+        ctx: &ClientContext,
+        stamp: SecurityStamp,
+        now: OffsetDateTime,
+    ) -> Result<Recognition, Error> {
+        let mut recognition = Recognition {
+            live: None,
+            stale: candidates.stale,
+        };
+        if let Some((record, text)) = candidates.matching
+            && record.stamp == stamp
+        {
+            self.devices
+                .touch_device(&record.id, now, ctx.client())
+                .await?;
+            recognition.live = Some(text);
+        }
+        Ok(recognition)
+    }
+
+    /// Both steps, for an account already proven.
+    pub(crate) async fn recognition(
+        &self,
+        ctx: &ClientContext,
+        account: &AccountId,
+        stamp: SecurityStamp,
+        now: OffsetDateTime,
+    ) -> Result<Recognition, Error> {
+        let candidates = self.device_candidates(ctx, Some(account), now).await?;
+        self.confirm_candidate(candidates, ctx, stamp, now).await
     }
 
     /// Remembers the client's device for `account` after a verified code;

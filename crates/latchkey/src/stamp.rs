@@ -111,18 +111,30 @@ impl SignIn {
             && self.is_current(authentication).await?)
     }
 
-    /// The same authentication under the account's current stamp (after a
-    /// change this session made itself).
+    /// The same authentication under `stamp`: the stamp this session's
+    /// own change just wrote (never one read back later, which could be a
+    /// concurrent change made elsewhere that must end this session).
+    pub(crate) fn renewed_under(
+        &self,
+        authentication: &Authentication,
+        stamp: SecurityStamp,
+    ) -> Authentication {
+        self.authenticated(
+            authentication.account.clone(),
+            authentication.method,
+            authentication.at,
+            stamp,
+        )
+    }
+
+    /// After a 2FA change this session made, which the 2FA service's
+    /// listener rotated the stamp for: the stamp read right after it. Only
+    /// ever called when the change succeeded.
     pub(crate) async fn renewed(
         &self,
         authentication: &Authentication,
     ) -> Result<Authentication, Error> {
         let stamp = self.current_stamp(&authentication.account).await?;
-        Ok(self.authenticated(
-            authentication.account.clone(),
-            authentication.method,
-            authentication.at,
-            stamp,
-        ))
+        Ok(self.renewed_under(authentication, stamp))
     }
 }
