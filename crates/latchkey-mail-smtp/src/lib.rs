@@ -5,7 +5,10 @@
 //! `Subject`, the plain-text body, and, when the message has an HTML body,
 //! a `multipart/alternative` of both. The connection is protected by
 //! `STARTTLS` (the default), implicit TLS, or, for a local relay only,
-//! nothing (see [`Security`]); TLS is rustls with Mozilla's roots.
+//! nothing (see [`Security`]); TLS is rustls with Mozilla's roots, plus
+//! any root certificate the host adds for its own relay's CA
+//! ([`SmtpSettings::with_root_certificate`]). Certificates are always
+//! verified: there is no setting that turns the check off.
 //!
 //! A mail that is not accepted comes back as a [`MailError`] saying whether
 //! the server refused it (a permanent or transient SMTP reply, with its
@@ -50,6 +53,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod roots;
 mod settings;
 
 use std::fmt;
@@ -61,7 +65,7 @@ use latchkey_core::{MailError, Mailer, Message, random};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::Tls;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 pub use settings::{Security, SmtpConfigError, SmtpSettings};
@@ -86,6 +90,8 @@ pub struct SmtpMailer {
     from: Mailbox,
     /// `host:port`, for error messages.
     server: String,
+    /// The name the certificate must be valid for, for error messages.
+    host: String,
     timeout: Duration,
     settings: SmtpSettings,
 }
@@ -106,11 +112,7 @@ impl SmtpMailer {
         let tls = match settings.security() {
             Security::Plain => Tls::None,
             security => {
-                let parameters =
-                    TlsParameters::new(host.clone()).map_err(|e| SmtpConfigError::Tls {
-                        host: host.clone(),
-                        source: Box::new(e),
-                    })?;
+                let parameters = settings.roots().tls_parameters(&host)?;
                 if security == Security::Tls {
                     Tls::Wrapper(parameters)
                 } else {
@@ -137,6 +139,7 @@ impl SmtpMailer {
             transport: builder.build(),
             from,
             server,
+            host,
             timeout: settings.timeout(),
             settings,
         })
@@ -197,6 +200,19 @@ impl SmtpMailer {
     /// error as the source.
     fn explain(&self, e: lettre::transport::smtp::Error) -> MailError {
         let server = &self.server;
+        // A certificate that does not verify comes back from lettre as a
+        // connection error; say what it is.
+        if e.status().is_none()
+            && let Some(problem) = roots::certificate_problem(&e)
+        {
+            let reason = format!(
+                "TLS with the SMTP server {server} failed: its certificate did not verify \
+                 for the host name {} against {} ({problem})",
+                self.host,
+                self.settings.roots()
+            );
+            return MailError::new(reason, e);
+        }
         let reason = match e.status() {
             Some(code) if e.is_permanent() => {
                 format!("the SMTP server {server} refused the mail (permanent error {code})")

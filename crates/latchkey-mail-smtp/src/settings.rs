@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use latchkey_core::{EmailAddress, SecretString};
 
+use crate::roots::Roots;
+
 /// Errors are boxed so that lettre's types stay out of our public API.
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -11,7 +13,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Security {
     /// Connect in plain text, then require `STARTTLS` before anything else
     /// is sent (the submission port, 587). The server's certificate must
-    /// be valid for the host name and chain to a Mozilla root. A server
+    /// be valid for the host name and chain to a Mozilla root, or to a
+    /// root the host added with
+    /// [`SmtpSettings::with_root_certificate`]. A server
     /// that does not offer `STARTTLS` is an error, never a fallback to
     /// plain text.
     #[default]
@@ -47,7 +51,8 @@ impl Security {
 /// calls).
 ///
 /// Defaults: [`Security::StartTls`], the security's usual port, no
-/// credentials, no display name, a 10-second timeout.
+/// credentials, no display name, a 10-second timeout, Mozilla's roots and
+/// no other.
 ///
 /// `Debug` never shows the credentials:
 ///
@@ -73,6 +78,7 @@ pub struct SmtpSettings {
     timeout: Duration,
     from: EmailAddress,
     from_name: Option<String>,
+    roots: Roots,
 }
 
 /// A username and password, both redacted in `Debug` and wiped on drop.
@@ -98,6 +104,7 @@ impl SmtpSettings {
             timeout: Self::DEFAULT_TIMEOUT,
             from,
             from_name: None,
+            roots: Roots::default(),
         }
     }
 
@@ -149,6 +156,86 @@ impl SmtpSettings {
         self
     }
 
+    /// Also trusts the root certificate(s) in `pem` for the relay: the
+    /// relay's certificate may chain to one of them instead of to a
+    /// Mozilla root, for a relay whose certificate comes from the host's
+    /// own CA. It must still be valid for [`host`](Self::host) and not
+    /// expired: there is no way to turn verification off.
+    ///
+    /// `pem` holds one or more `-----BEGIN CERTIFICATE-----` blocks (text
+    /// around them is ignored); each becomes a root. Calling this again
+    /// adds more. Mozilla's roots stay trusted as well, so that a relay
+    /// that moves to a publicly trusted certificate keeps working; call
+    /// [`with_only_own_roots`](Self::with_only_own_roots) to trust these
+    /// roots alone. Only the number of extra roots shows in `Debug`.
+    ///
+    /// ```
+    /// use latchkey_core::EmailAddress;
+    /// use latchkey_mail_smtp::{SmtpMailer, SmtpSettings};
+    /// # let key = rcgen::KeyPair::generate()?;
+    /// # let mut ca = rcgen::CertificateParams::new(Vec::new())?;
+    /// # ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    /// # let pem = ca.self_signed(&key)?.pem().into_bytes();
+    /// // `pem`: the relay's CA, e.g. std::fs::read("/etc/example/relay-ca.pem")?
+    /// let settings = SmtpSettings::new("relay.internal.example", EmailAddress::parse("no-reply@example.com")?)
+    ///     .with_root_certificate(&pem)?;
+    /// assert_eq!(settings.extra_root_count(), 1);
+    /// assert!(settings.trusts_mozilla_roots());
+    /// assert!(format!("{settings:?}").contains("Mozilla's roots and 1 extra root"));
+    /// let mailer = SmtpMailer::new(settings)?;
+    ///
+    /// assert!(SmtpSettings::new("relay.internal.example", EmailAddress::parse("no-reply@example.com")?)
+    ///     .with_root_certificate(b"not a certificate")
+    ///     .is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SmtpConfigError::InvalidRootCertificate`] when `pem` holds no
+    /// certificate, a malformed one, one that cannot be a root, or a
+    /// private key (give the certificate only).
+    pub fn with_root_certificate(mut self, pem: &[u8]) -> Result<Self, SmtpConfigError> {
+        self.roots.add_pem(pem)?;
+        Ok(self)
+    }
+
+    /// Trusts only the roots added with
+    /// [`with_root_certificate`](Self::with_root_certificate), not
+    /// Mozilla's: the relay's certificate must come from the host's own
+    /// CA, and no public CA can vouch for the relay's name. Validation
+    /// fails if no root is added.
+    ///
+    /// ```
+    /// use latchkey_core::EmailAddress;
+    /// use latchkey_mail_smtp::SmtpSettings;
+    ///
+    /// let settings = SmtpSettings::new("relay.internal.example", EmailAddress::parse("no-reply@example.com")?)
+    ///     .with_only_own_roots();
+    /// assert!(!settings.trusts_mozilla_roots());
+    /// // No root was added: nothing could ever verify.
+    /// assert!(settings.validate().unwrap_err().to_string().contains("no root certificate"));
+    /// # Ok::<(), latchkey_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_only_own_roots(mut self) -> Self {
+        self.roots.mozilla = false;
+        self
+    }
+
+    /// How many root certificates were added with
+    /// [`with_root_certificate`](Self::with_root_certificate).
+    #[must_use]
+    pub fn extra_root_count(&self) -> usize {
+        self.roots.extra_count
+    }
+
+    /// Whether Mozilla's roots are trusted (unless
+    /// [`with_only_own_roots`](Self::with_only_own_roots)).
+    #[must_use]
+    pub fn trusts_mozilla_roots(&self) -> bool {
+        self.roots.mozilla
+    }
+
     /// The server's host name or address.
     #[must_use]
     pub fn host(&self) -> &str {
@@ -195,6 +282,10 @@ impl SmtpSettings {
         self.credentials.as_ref()
     }
 
+    pub(crate) fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
     /// Checks the settings without connecting anywhere.
     ///
     /// # Errors
@@ -233,6 +324,13 @@ impl SmtpSettings {
                 return Err(SmtpConfigError::EmptyPassword);
             }
         }
+        if self.security == Security::Plain {
+            if self.roots.extra_count > 0 || !self.roots.mozilla {
+                return Err(SmtpConfigError::RootsWithoutTls);
+            }
+        } else if !self.roots.mozilla && self.roots.extra_count == 0 {
+            return Err(SmtpConfigError::NoRoots);
+        }
         if let Some(name) = &self.from_name
             && (name.trim().is_empty() || name.chars().any(char::is_control))
         {
@@ -266,6 +364,7 @@ impl fmt::Debug for SmtpSettings {
             .field("timeout", &self.timeout)
             .field("from", &self.from)
             .field("from_name", &self.from_name)
+            .field("roots", &self.roots)
             .finish()
     }
 }
@@ -315,6 +414,29 @@ pub enum SmtpConfigError {
         #[source]
         source: BoxError,
     },
+    /// A root certificate given to
+    /// [`SmtpSettings::with_root_certificate`] cannot be used.
+    #[error("SMTP settings: the root certificate {problem}")]
+    InvalidRootCertificate {
+        /// What is wrong with it.
+        problem: &'static str,
+        /// lettre's or rustls's reason, when they gave one.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Root certificates were added, or Mozilla's turned off, with
+    /// [`Security::Plain`], which uses no TLS and checks no certificate.
+    #[error(
+        "SMTP settings: root certificates were set, but Security::Plain uses no TLS \
+         and checks no certificate; use Security::StartTls or Security::Tls"
+    )]
+    RootsWithoutTls,
+    /// [`SmtpSettings::with_only_own_roots`] without any root added.
+    #[error(
+        "SMTP settings: only the host's own roots are trusted, but no root certificate \
+         was added (SmtpSettings::with_root_certificate)"
+    )]
+    NoRoots,
     /// TLS could not be set up (no usable crypto provider or roots).
     #[error("SMTP settings: could not set up TLS for {host}")]
     Tls {

@@ -10,7 +10,8 @@ use latchkey::core::Clock;
 use latchkey::testing::{Fixture, PASSWORD};
 use latchkey::twofactor::ConfirmOutcome;
 use latchkey::{
-    AllStores, Answer, ClientContext, Inline, Sensitive, SignIn, SignInStep, Submitted,
+    AllStores, Answer, ClientContext, Inline, Sensitive, SignIn, SignInBuilder, SignInStep,
+    Submitted,
 };
 use latchkey_store_sqlx::testing;
 use latchkey_testkit::code_in_last_mail;
@@ -25,11 +26,18 @@ struct Instances {
 }
 
 async fn instances<S: AllStores>(a: Arc<S>, b: Arc<S>) -> Instances {
-    let a = Fixture::with(|builder| builder.store(a).executor(Arc::new(Inline))).expect("A");
+    instances_with(move |x| x.store(a), move |x| x.store(b)).await
+}
+
+/// Two instances, each with its stores set by its own `configure`.
+async fn instances_with(
+    configure_a: impl FnOnce(SignInBuilder) -> SignInBuilder,
+    configure_b: impl FnOnce(SignInBuilder) -> SignInBuilder,
+) -> Instances {
+    let a = Fixture::with(|builder| configure_a(builder).executor(Arc::new(Inline))).expect("A");
     let (accounts, clock, mailer) = (a.accounts.clone(), a.clock.clone(), a.mailer.clone());
     let b = Fixture::with(|builder| {
-        builder
-            .store(b)
+        configure_b(builder)
             .accounts(accounts)
             .clock(clock)
             .mailer(mailer)
@@ -156,4 +164,69 @@ async fn sign_in_across_two_instances_on_postgres() {
     let a = Arc::new(testing::postgres_store(&url, &schema, "latchkey-flow-a").await);
     let b = Arc::new(testing::postgres_store(&url, &schema, "latchkey-flow-b").await);
     the_flow_spans_instances(instances(a, b).await).await;
+}
+
+/// PostgreSQL for the durable records, Redis for the short-lived ones
+/// (mailed codes, challenges, throttling, devices), shared by both
+/// instances: one code is accepted once, and one account's password budget
+/// holds across both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_in_across_two_instances_on_postgres_and_redis() {
+    let Some(url) = testing::postgres_url() else {
+        return;
+    };
+    let Some(redis_url) = latchkey_store_redis::testing::redis_url() else {
+        return;
+    };
+    let (schema, _cleanup) = testing::postgres_schema(&url).await;
+    let prefix = latchkey_store_redis::testing::fresh_prefix();
+    let _redis_cleanup = latchkey_store_redis::testing::Cleanup::new(&redis_url, &prefix);
+    let sql = |name: &'static str| {
+        let (url, schema) = (url.clone(), schema.clone());
+        async move { Arc::new(testing::postgres_store(&url, &schema, name).await) }
+    };
+    let redis = |prefix: String| {
+        let url = redis_url.clone();
+        async move {
+            Arc::new(
+                latchkey_store_redis::RedisStore::connect(&url, &prefix)
+                    .await
+                    .expect("redis"),
+            )
+        }
+    };
+    let (sql_a, sql_b) = (sql("latchkey-flow-a").await, sql("latchkey-flow-b").await);
+    let (redis_a, redis_b) = (redis(prefix.clone()).await, redis(prefix.clone()).await);
+    let with_redis = |b: SignInBuilder, r: Arc<latchkey_store_redis::RedisStore>| {
+        b.otp_store(r.clone())
+            .challenge_store(r.clone())
+            .throttle_store(r.clone())
+            .device_store(r)
+    };
+    let w = instances_with(
+        |b| with_redis(b.store(sql_a), redis_a),
+        |b| with_redis(b.store(sql_b), redis_b),
+    )
+    .await;
+
+    // One account's budget across both instances: five free wrong
+    // passwords in all, alternating, then a wait on either.
+    let client = ClientContext::new();
+    for n in 0..5 {
+        let flow = if n % 2 == 0 { &w.a.flow } else { &w.b };
+        assert!(matches!(
+            flow.start(&w.login, "wrong", &client).await.expect("start"),
+            SignInStep::Denied
+        ));
+    }
+    for flow in [&w.a.flow, &w.b] {
+        assert!(matches!(
+            flow.start(&w.login, PASSWORD, &client)
+                .await
+                .expect("start"),
+            SignInStep::Throttled { retry_at: Some(_) }
+        ));
+    }
+    w.a.clock.advance(Duration::minutes(1));
+    the_flow_spans_instances(w).await;
 }

@@ -353,7 +353,9 @@ pub(super) async fn recovery(
         let now_on_file = accounts.address(account).await?;
         out!(
             "  completing it set {account}'s address to {}, voided its outstanding codes and changed its security stamp, so every session ends",
-            now_on_file.as_ref().map_or_else(|| "?".to_owned(), ToString::to_string)
+            now_on_file
+                .as_ref()
+                .map_or_else(|| "?".to_owned(), ToString::to_string)
         );
         debug_assert_eq!(now_on_file.as_ref(), Some(new_address));
     }

@@ -42,6 +42,11 @@ pub struct DemoArgs {
     /// SQLite file latchkey-demo.sqlite3 in the current directory.
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// Keep the short-lived state (mailed codes, challenges, throttling,
+    /// remembered devices) in Redis, e.g. redis://127.0.0.1:6379; the rest
+    /// stays in the database.
+    #[arg(long, value_name = "URL")]
+    redis_url: Option<String>,
     /// Send mail over SMTP to this server instead of printing it.
     #[arg(long, value_name = "HOST")]
     smtp_host: Option<String>,
@@ -95,7 +100,19 @@ pub(crate) fn step(n: u32, title: &str) {
 
 async fn story(args: DemoArgs) -> DemoResult<()> {
     out!("latchkey demo: sign-in verification the way npm does it.");
-    let (store, store_text) = open_store(args.database_url.as_deref()).await?;
+    let (store, mut store_text) = open_store(args.database_url.as_deref()).await?;
+    let redis = match &args.redis_url {
+        Some(url) => {
+            // A prefix per run: this run's keys are its own.
+            let mut run = [0u8; 3];
+            latchkey_core::random::fill(&mut run)?;
+            let prefix = format!("latchkey-demo-{:02x}{:02x}{:02x}", run[0], run[1], run[2]);
+            let redis = latchkey_store_redis::RedisStore::connect(url, &prefix).await?;
+            store_text.push_str("; short-lived state in Redis");
+            Some(Arc::new(redis))
+        }
+        None => None,
+    };
     let (mailer, mailbox, mail_text) = open_mailer(&args)?;
     out!("Store: {store_text}. Mail: {mail_text}.");
     if args.interactive {
@@ -105,8 +122,15 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
     let accounts = Arc::new(InMemoryAccounts::new());
     let keys = Keys::new(Pepper::generate()?)
         .with_encryption_key(EncryptionKey::generate(KeyId::new("demo-key")?)?);
-    let flow = store
-        .apply(SignIn::builder("npm", keys))
+    let mut builder = store.apply(SignIn::builder("npm", keys));
+    if let Some(redis) = redis {
+        builder = builder
+            .otp_store(redis.clone())
+            .challenge_store(redis.clone())
+            .throttle_store(redis.clone())
+            .device_store(redis);
+    }
+    let flow = builder
         .accounts(accounts.clone())
         .mailer(mailer)
         .clock(stage.clock.clone())

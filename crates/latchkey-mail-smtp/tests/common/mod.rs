@@ -1,4 +1,5 @@
-//! What the SMTP tests share: a real server ([`server`]), the settings to
+//! What the SMTP tests share: a real server ([`server`]), in plain text or
+//! TLS with certificates made at test time ([`certs`]), the settings to
 //! reach it, mailed codes that send through the mailer under test, and a
 //! way to read an error's whole chain.
 //!
@@ -8,6 +9,7 @@
 // Each test file uses only part of what is here.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod server;
 
 use std::sync::{Arc, Mutex, PoisonError};

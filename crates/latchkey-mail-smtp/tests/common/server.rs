@@ -1,4 +1,6 @@
-//! aiosmtpd, a real SMTP server, as a Python subprocess on 127.0.0.1.
+//! aiosmtpd, a real SMTP server, as a Python subprocess on 127.0.0.1: in
+//! plain text, or with TLS (`STARTTLS` required, or implicit TLS) under a
+//! certificate from [`super::certs`].
 //!
 //! For every mail it accepts it writes a directory `mail-N` with the
 //! envelope, the headers that matter and each MIME part decoded by
@@ -10,22 +12,37 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-use latchkey_mail_smtp::SmtpSettings;
+use latchkey_mail_smtp::{Security, SmtpSettings};
 use latchkey_testkit::peers::{self, AIOSMTPD};
 
-use super::plain_settings;
+use super::certs::ServerCert;
+use super::{address, plain_settings};
 
-/// The server: `server.py OUTDIR MODE`, MODE `accept` or `refuse-rcpt`
-/// (550 to every recipient). It binds a free port itself (trying again if
-/// another process takes the port first), prints `PORT` once it listens,
-/// and stops when its stdin closes, so it cannot outlive the test process.
+/// The server: `server.py OUTDIR MODE TLS [CERT KEY]`, MODE `accept` or
+/// `refuse-rcpt` (550 to every recipient), TLS `plain`, `starttls` (offered
+/// and required before MAIL) or `implicit` (TLS from the first byte), with
+/// the certificate chain and key in the files CERT and KEY. It binds a
+/// free port itself (trying again if another process takes the port
+/// first), prints `PORT` once it listens, and stops when its stdin closes,
+/// so it cannot outlive the test process.
 const SERVER_PY: &str = r#"
-import email, email.policy, os, socket, sys
+import email, email.policy, os, socket, ssl, sys
 from aiosmtpd.controller import Controller
 
-outdir, mode = sys.argv[1], sys.argv[2]
+outdir, mode, tls = sys.argv[1], sys.argv[2], sys.argv[3]
 count = 0
+options = {}
+if tls != "plain":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    if tls == "starttls":
+        options = {"tls_context": context, "require_starttls": True}
+    elif tls == "implicit":
+        options = {"ssl_context": context}
+    else:
+        raise SystemExit("unknown TLS mode " + tls)
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -46,6 +63,8 @@ class Handler:
         with open(os.path.join(tmp, "raw.eml"), "wb") as f:
             f.write(raw)
         put("mail_from", envelope.mail_from)
+        tls_object = server.transport.get_extra_info("ssl_object")
+        put("tls", tls_object.version() if tls_object else "none")
         put("rcpt_tos", "\n".join(envelope.rcpt_tos))
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         for name in ("To", "From", "Subject"):
@@ -64,7 +83,7 @@ for attempt in range(20):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **options)
     try:
         controller.start()
         break
@@ -106,6 +125,8 @@ impl Drop for TempDir {
 #[derive(Debug)]
 pub struct Received {
     pub mail_from: String,
+    /// The TLS version the mail came over (`TLSv1.3`), or `none`.
+    pub tls: String,
     pub rcpt_tos: Vec<String>,
     pub to: String,
     pub from: String,
@@ -130,6 +151,7 @@ impl Received {
         }
         Self {
             mail_from: get("mail_from"),
+            tls: get("tls"),
             rcpt_tos: get("rcpt_tos").lines().map(str::to_owned).collect(),
             to: get("header-to"),
             from: get("header-from"),
@@ -149,19 +171,38 @@ impl Received {
     }
 }
 
+/// How the server protects its connections.
+#[derive(Clone, Copy)]
+pub enum Listen<'a> {
+    /// No TLS at all (and no `STARTTLS` offered).
+    Plain,
+    /// `STARTTLS` offered and required before `MAIL`, with this certificate.
+    StartTls(&'a ServerCert),
+    /// TLS from the first byte, with this certificate.
+    ImplicitTls(&'a ServerCert),
+}
+
 /// aiosmtpd on a free loopback port; killed when dropped.
 pub struct SmtpServer {
     child: Child,
     /// Held open: the server exits when it closes.
     stdin: Option<ChildStdin>,
     pub port: u16,
+    /// What [`settings`](Self::settings) connects with.
+    security: Security,
     dir: TempDir,
 }
 
 impl SmtpServer {
-    /// Starts the server in `mode`, or `None` (after the SKIPPED line) when
-    /// aiosmtpd is missing.
+    /// Starts a plain-text server in `mode`, or `None` (after the SKIPPED
+    /// line) when aiosmtpd is missing.
     pub fn start(mode: &str) -> Option<Self> {
+        Self::start_with(mode, Listen::Plain)
+    }
+
+    /// Starts the server in `mode`, protected as `listen` says, or `None`
+    /// (after the SKIPPED line) when aiosmtpd is missing.
+    pub fn start_with(mode: &str, listen: Listen<'_>) -> Option<Self> {
         if !AIOSMTPD.available() {
             return None;
         }
@@ -171,10 +212,20 @@ impl SmtpServer {
         fs::write(&script, SERVER_PY).expect("write the server script");
         fs::create_dir(&mails).expect("create the mail dir");
         let stderr = fs::File::create(dir.0.join("stderr")).expect("stderr file");
-        let mut child = Command::new(peers::python())
-            .arg(&script)
-            .arg(&mails)
-            .arg(mode)
+        let (tls, cert, security) = match listen {
+            Listen::Plain => ("plain", None, Security::Plain),
+            Listen::StartTls(cert) => ("starttls", Some(cert), Security::StartTls),
+            Listen::ImplicitTls(cert) => ("implicit", Some(cert), Security::Tls),
+        };
+        let mut command = Command::new(peers::python());
+        command.arg(&script).arg(&mails).arg(mode).arg(tls);
+        if let Some(cert) = cert {
+            let (cert_file, key_file) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+            fs::write(&cert_file, &cert.cert_pem).expect("write the certificate");
+            fs::write(&key_file, &cert.key_pem).expect("write the key");
+            command.arg(cert_file).arg(key_file);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -189,6 +240,7 @@ impl SmtpServer {
             child,
             stdin,
             port: 0,
+            security,
             dir,
         };
         server.port = line
@@ -228,8 +280,18 @@ impl SmtpServer {
         mails.remove(0)
     }
 
+    /// Settings that reach this server: plain text to 127.0.0.1, or for
+    /// TLS to `localhost` (the name the test certificates are for), with
+    /// Mozilla's roots only until the test adds its CA.
     pub fn settings(&self) -> SmtpSettings {
-        plain_settings(self.port)
+        match self.security {
+            Security::Plain => plain_settings(self.port),
+            security => SmtpSettings::new("localhost", address("no-reply@example.com"))
+                .with_security(security)
+                .with_port(self.port)
+                .with_from_name("Example Service")
+                .with_timeout(Duration::from_secs(5)),
+        }
     }
 }
 

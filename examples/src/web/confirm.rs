@@ -1,0 +1,95 @@
+//! "Confirm it's you": a sensitive change answered
+//! `Sensitive::NeedsFreshAuthentication`, so the user proves it again
+//! (`flow.reauthenticate`, with the password or a 2FA code) and goes back.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use latchkey::twofactor::Mode;
+use latchkey::{Reauthenticate, Reauthenticated};
+use serde::Deserialize;
+
+use super::App;
+use super::page::{Page, Reply, render, see_other, throttled};
+use super::session::{self, NEXT};
+use super::twofactor::factor;
+use super::visitor::Member;
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    page: Page,
+    login: String,
+    two_factor: bool,
+    error: Option<String>,
+}
+
+/// The password, or a code.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    password: String,
+    code: String,
+}
+
+/// Where "Confirm it's you" may send the user back to.
+const BACK_TO: &[&str] = &["/account", "/publish"];
+
+async fn page(app: &App, member: &Member, error: Option<String>) -> Reply {
+    let mode = app.flow.two_factor()?.mode(&member.user.account).await?;
+    render(&ConfirmPage {
+        page: member.visitor.page().await?,
+        login: member.user.login.clone(),
+        two_factor: mode != Mode::Off,
+        error,
+    })
+}
+
+/// `GET /confirm`.
+pub async fn form(State(app): State<Arc<App>>, member: Member) -> Reply {
+    page(&app, &member, None).await
+}
+
+/// `POST /confirm`.
+pub async fn submit(
+    State(app): State<Arc<App>>,
+    member: Member,
+    Form(form): Form<ConfirmForm>,
+) -> Reply {
+    let proof = if form.code.trim().is_empty() {
+        Reauthenticate::Password {
+            login: &member.user.login,
+            password: &form.password,
+        }
+    } else {
+        Reauthenticate::SecondFactor(factor(&form.code))
+    };
+    match app.flow.reauthenticate(&member.user.auth, proof).await? {
+        Reauthenticated::Fresh(auth) => {
+            member.visitor.renew(&auth).await?;
+            let next = session::take::<String>(&member.visitor.session, NEXT)
+                .await?
+                .filter(|n| BACK_TO.contains(&n.as_str()))
+                .unwrap_or_else(|| "/account".to_owned());
+            session::notice(&member.visitor.session, "Confirmed. Go ahead.").await?;
+            Ok(see_other(&next))
+        }
+        Reauthenticated::Denied => {
+            page(&app, &member, Some("That is not right. Try again.".into())).await
+        }
+        Reauthenticated::Ended => {
+            member.visitor.session.flush().await?;
+            session::notice(
+                &member.visitor.session,
+                "Your session ended. Sign in again.",
+            )
+            .await?;
+            Ok(see_other("/login"))
+        }
+        Reauthenticated::Throttled { retry_at } => {
+            throttled(member.visitor.page().await?, retry_at, app.flow.now())
+        }
+    }
+}
