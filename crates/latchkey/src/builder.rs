@@ -5,15 +5,12 @@ use std::sync::Arc;
 use latchkey_challenge::ChallengeStore;
 use latchkey_core::executor::BlockingExecutor;
 use latchkey_core::{Clock, Mailer, SystemClock};
-use latchkey_credentials::{
-    CredentialChecker, CredentialStore, HashSettings, Hasher, PasswordPolicy,
-};
+use latchkey_credentials::{CredentialChecker, CredentialStore};
 use latchkey_devices::{DeviceStore, StampStore};
-use latchkey_otp::{MailedCodeSettings, MailedCodes, OtpStore};
-use latchkey_recovery::{Recovery, RecoverySettings, TicketStore};
-use latchkey_throttle::{AttemptPolicy, ThrottleKeys, ThrottleStore};
-use latchkey_twofactor::{TwoFactor, TwoFactorSettings, TwoFactorStore};
-use time::Duration;
+use latchkey_otp::{MailedCodes, OtpStore};
+use latchkey_recovery::{Recovery, TicketStore};
+use latchkey_throttle::{ThrottleKeys, ThrottleStore};
+use latchkey_twofactor::{TwoFactor, TwoFactorStore};
 
 use crate::accounts::Directory;
 use crate::email_reset::ApplyEmailReset;
@@ -22,10 +19,7 @@ use crate::email_reset::TokioBackground;
 use crate::executor::default_executor;
 use crate::settings::SignInSettings;
 use crate::stamp::CredentialsChanged;
-use crate::{
-    Accounts, DeviceTokenOnly, Error, EventSink, Keys, MailedCodePolicy, RiskSignals, SignIn,
-    TracingSink,
-};
+use crate::{Accounts, DeviceTokenOnly, Error, EventSink, Keys, RiskSignals, SignIn, TracingSink};
 
 /// Builds a [`SignIn`]; [`build`](Self::build) checks every setting and
 /// that the required parts are there: the stores for credentials, mailed
@@ -65,7 +59,7 @@ pub struct SignInBuilder {
     events: Arc<dyn EventSink>,
     executor: Arc<dyn BlockingExecutor>,
     risk: Arc<dyn RiskSignals>,
-    settings: SignInSettings,
+    pub(crate) settings: SignInSettings,
 }
 
 /// One value that is every store the flow uses (the memory store, the
@@ -216,103 +210,6 @@ impl SignInBuilder {
     /// recognized).
     pub fn risk_signals(mut self, risk: Arc<dyn RiskSignals>) -> Self {
         self.risk = risk;
-        self
-    }
-}
-
-/// Settings, each with its default.
-impl SignInBuilder {
-    /// Password hashing (default Argon2id m=19456 KiB, t=2, p=1, the
-    /// OWASP floor; REQ-07).
-    pub fn hash_settings(mut self, settings: HashSettings) -> Self {
-        self.settings.hasher = Hasher::new(settings);
-        self
-    }
-
-    /// The password hasher itself, for what [`hash_settings`](Self::hash_settings)
-    /// cannot say: a pepper as Argon2's secret input (REQ-10), or verify
-    /// limits. Replaces any earlier hash settings.
-    pub fn hasher(mut self, hasher: Hasher) -> Self {
-        self.settings.hasher = hasher;
-        self
-    }
-
-    /// The password policy at sign-up and password change (default
-    /// [`PasswordPolicy::new`] with the issuer as the service name:
-    /// at least 8 characters, not common, not the username or service).
-    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
-        self.settings.password_policy = policy;
-        self
-    }
-
-    /// When to mail a code on accounts without 2FA (default
-    /// [`MailedCodePolicy::WhenUnfamiliar`]).
-    pub fn mailed_code_policy(mut self, policy: MailedCodePolicy) -> Self {
-        self.settings.mailed_code_policy = policy;
-        self
-    }
-
-    /// Mailed codes (default 6 digits, valid 10 minutes, 5 attempts, a
-    /// resend cooldown of 60 s and at most 10 sends an hour; see
-    /// [`MailedCodeSettings`]).
-    pub fn mailed_codes(mut self, settings: MailedCodeSettings) -> Self {
-        self.settings.mailed_codes = settings;
-        self
-    }
-
-    /// 2FA (default [`TwoFactorSettings::new`] with the issuer: ±1 step,
-    /// enrolments lapse after 15 minutes, approvals last 5 minutes).
-    pub fn two_factor(mut self, settings: TwoFactorSettings) -> Self {
-        self.settings.two_factor = settings;
-        self
-    }
-
-    /// Recovery tickets (default [`RecoverySettings::default`]).
-    pub fn recovery(mut self, settings: RecoverySettings) -> Self {
-        self.settings.recovery = settings;
-        self
-    }
-
-    /// How long a challenge lives (default 10 minutes, as long as its
-    /// mailed code; at most 1 hour).
-    pub fn challenge_ttl(mut self, ttl: Duration) -> Self {
-        self.settings.challenge_ttl = ttl;
-        self
-    }
-
-    /// Answers allowed per challenge (default 5; 1 to 20).
-    pub fn challenge_attempts(mut self, attempts: u32) -> Self {
-        self.settings.challenge_attempts = attempts;
-        self
-    }
-
-    /// Per-account backoff and lockout, for passwords and codes, 2FA's
-    /// included (default [`AttemptPolicy::DEFAULT`]: 5 free, then 30 s
-    /// doubling to 1 h, locked after 100; REQ-37).
-    pub fn backoff(mut self, policy: AttemptPolicy) -> Self {
-        self.settings.backoff = policy;
-        self
-    }
-
-    /// Requests allowed per client in each window (default 300 per 15
-    /// minutes).
-    pub fn client_budget(mut self, requests: u32, window: Duration) -> Self {
-        self.settings.client_budget = requests;
-        self.settings.client_window = window;
-        self
-    }
-
-    /// How long a remembered device is recognized (default 90 days, at
-    /// most 400; never extended by use).
-    pub fn device_token_ttl(mut self, ttl: Duration) -> Self {
-        self.settings.device_token_ttl = ttl;
-        self
-    }
-
-    /// How recent an authentication must be for a sensitive change
-    /// (default 10 minutes; 1 minute to 24 hours; REQ-39).
-    pub fn fresh_window(mut self, window: Duration) -> Self {
-        self.settings.fresh_window = window;
         self
     }
 }
