@@ -13,6 +13,10 @@ pub struct Args {
     /// `listening on http://ADDR` says which).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The site is served over HTTPS by a proxy in front of it: cookies
+    /// are `Secure` (and `__Host-`) even when it listens on loopback.
+    #[arg(long)]
+    pub behind_tls: bool,
     /// Where the site keeps its state: `sqlite://FILE` (created if
     /// missing) or `postgres://user@host/db`. Default: the SQLite file
     /// latchkey-web.sqlite3 in the current directory.
@@ -72,10 +76,10 @@ impl Args {
 
     /// Whether cookies must be `Secure`: always, except on plain-HTTP
     /// loopback during development (browsers refuse `Secure` cookies
-    /// there). Anywhere else the site is assumed to sit behind a proxy
-    /// that terminates TLS.
+    /// there), unless `--behind-tls` says a TLS proxy serves it. Anywhere
+    /// else the site is assumed to sit behind a proxy that terminates TLS.
     pub fn secure_cookies(&self) -> bool {
-        !self.listen.ip().is_loopback()
+        self.behind_tls || !self.listen.ip().is_loopback()
     }
 }
 
@@ -84,6 +88,12 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn behind_tls_cookies_are_secure_even_on_loopback() {
+        let args = Args::parse_from(["web", "--listen", "127.0.0.1:8080", "--behind-tls"]);
+        assert!(args.secure_cookies());
+    }
 
     #[test]
     fn loopback_alone_gets_cookies_without_secure() {

@@ -51,6 +51,11 @@ pub async fn open(url: &str) -> Result<(Db, Stores, String), String> {
             return Err("a sqlite URL for the site names a file: sqlite://FILE".into());
         }
         let existed = std::path::Path::new(file).exists();
+        if !existed {
+            // The database holds live session ids: only this user reads it
+            // (SQLite's -wal and -shm files take the same mode).
+            create_private(file).map_err(|e| format!("cannot create {file}: {e}"))?;
+        }
         let options = SqliteStore::connect_options(url)
             .map_err(|e| format!("{url}: {e}"))?
             .create_if_missing(true);
@@ -157,4 +162,13 @@ impl SessionStore for Sessions {
             Self::Postgres(s) => s.delete(id).await,
         }
     }
+}
+
+/// Creates an empty file that only its owner can read and write.
+fn create_private(file: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(file).map(drop)
 }

@@ -115,11 +115,18 @@ fn this_browsers_devices(tokens: &[String]) -> Vec<DeviceId> {
 }
 
 /// "Change password".
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct PasswordForm {
     current: String,
     new: String,
+}
+
+impl std::fmt::Debug for PasswordForm {
+    /// Leaves out what was typed (a password is among it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordForm").finish_non_exhaustive()
+    }
 }
 
 /// `POST /account/password`: `flow.change_password`, which ends every

@@ -27,11 +27,18 @@ struct ConfirmPage {
 }
 
 /// The password, or a code.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct ConfirmForm {
     password: String,
     code: String,
+}
+
+impl std::fmt::Debug for ConfirmForm {
+    /// Leaves out what was typed (a password is among it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmForm").finish_non_exhaustive()
+    }
 }
 
 /// Where "Confirm it's you" may send the user back to.

@@ -38,11 +38,18 @@ struct VerifyPage {
 }
 
 /// "Username or email" and "Password".
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct SignInForm {
     login: String,
     password: String,
+}
+
+impl std::fmt::Debug for SignInForm {
+    /// Leaves out what was typed (a password is among it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm").finish_non_exhaustive()
+    }
 }
 
 /// The code as typed, and which kind (`recovery` for a recovery code).

@@ -25,12 +25,19 @@ struct SignUp {
 }
 
 /// The form's fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct SignUpForm {
     username: String,
     email: String,
     password: String,
+}
+
+impl std::fmt::Debug for SignUpForm {
+    /// Leaves out what was typed (a password is among it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUpForm").finish_non_exhaustive()
+    }
 }
 
 /// `GET /signup`.

@@ -145,6 +145,9 @@ impl Visitor {
     /// Keeps a renewed authentication (after a sensitive change or a
     /// confirmation).
     pub async fn renew(&self, auth: &Authentication) -> Result<(), AppError> {
+        // A new session id with the renewed authentication: a copy of the
+        // old cookie (stolen before the change) stops working too.
+        self.session.cycle_id().await?;
         session::put(&self.session, AUTH, auth.to_string()).await
     }
 }
