@@ -20,24 +20,23 @@
 #![allow(missing_docs, clippy::print_stdout)]
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use latchkey_core::AccountId;
-use latchkey_otp::{CodeRecord, OtpStore, Purpose, SendReservation};
+use latchkey_otp::OtpStore;
 use latchkey_store_redis::redis::aio::ConnectionManager;
 use latchkey_store_redis::redis::{self, Script};
 use latchkey_store_redis::{Keys, RedisStore, lua, testing};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use tokio::runtime::Runtime;
+
+#[path = "mailed_code_flow.rs"]
+mod mailed_code_flow;
+use mailed_code_flow::{fresh_account, record, store_flow};
 
 const CONCURRENCY: [u64; 3] = [1, 16, 64];
 const LINGER_MS: i64 = 3_600_000;
-
-/// Unique accounts across every flow of the run.
-static NEXT_ACCOUNT: AtomicU64 = AtomicU64::new(0);
 
 /// (total time, flows) per (side, concurrency), for the ratios.
 type Tally = Mutex<BTreeMap<(&'static str, u64), (StdDuration, u64)>>;
@@ -58,45 +57,6 @@ fn micros(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000).expect("in range")
 }
 
-fn fresh_account() -> AccountId {
-    let n = NEXT_ACCOUNT.fetch_add(1, Ordering::Relaxed);
-    AccountId::new(format!("bench-{n}")).expect("account id")
-}
-
-fn record(account: &AccountId) -> CodeRecord {
-    CodeRecord {
-        id: [7; 16],
-        account: account.clone(),
-        purpose: Purpose::SIGN_IN,
-        digest: [9; 32],
-        expires_at: now() + Duration::minutes(10),
-        max_attempts: 5,
-        failed_attempts: 0,
-    }
-}
-
-/// One issue + verify through the store trait.
-async fn store_flow(store: Arc<dyn OtpStore>) {
-    let account = fresh_account();
-    let reserved = store
-        .reserve_send(&account, now(), Duration::MINUTE, 10)
-        .await
-        .expect("reserve_send");
-    assert_eq!(reserved, SendReservation::Reserved);
-    store.put(record(&account)).await.expect("put");
-    let got = store
-        .get(&account, &Purpose::SIGN_IN)
-        .await
-        .expect("get")
-        .expect("record");
-    assert!(
-        store
-            .consume(&account, &Purpose::SIGN_IN, &got.id, now())
-            .await
-            .expect("consume")
-    );
-}
-
 /// The same four commands, bare.
 async fn bare_flow(mut conn: ConnectionManager, prefix: Arc<str>) {
     let account = fresh_account();
@@ -105,7 +65,7 @@ async fn bare_flow(mut conn: ConnectionManager, prefix: Arc<str>) {
         format!("{prefix}:otp:{{{tag}}}:sends"),
         format!("{prefix}:otp:{{{tag}}}:codes"),
     );
-    let r = record(&account);
+    let r = record(&account, now());
     let (status, _): (i64, i64) = RESERVE
         .key(&sends)
         .arg(micros(now()))
@@ -228,7 +188,7 @@ fn redis_bench(c: &mut Criterion) {
     bench_sides(
         c,
         &rt,
-        || store_flow(shared.clone()),
+        || store_flow(shared.clone(), now()),
         || bare_flow(conn.clone(), bare_prefix.clone()),
     );
     paired(&rt, &shared, &conn, &bare_prefix);
@@ -249,7 +209,9 @@ fn paired(rt: &Runtime, store: &Arc<dyn OtpStore>, conn: &ConnectionManager, pre
     for n in CONCURRENCY {
         let (mut s, mut b) = (StdDuration::ZERO, StdDuration::ZERO);
         for _ in 0..PAIRED_ROUNDS {
-            s += rounds(rt, "paired-store", n, 1, || store_flow(store.clone()));
+            s += rounds(rt, "paired-store", n, 1, || {
+                store_flow(store.clone(), now())
+            });
             b += rounds(rt, "paired-bare", n, 1, || {
                 bare_flow(conn.clone(), prefix.clone())
             });

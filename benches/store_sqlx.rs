@@ -17,13 +17,11 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use latchkey_core::AccountId;
-use latchkey_otp::{CodeRecord, OtpStore, Purpose, SendReservation};
+use latchkey_otp::OtpStore;
 use latchkey_store_sqlx::{PostgresStore, SqliteStore};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
@@ -31,11 +29,12 @@ use sqlx::{Connection, Executor, Row};
 use time::{Duration, OffsetDateTime};
 use tokio::runtime::Runtime;
 
+#[path = "mailed_code_flow.rs"]
+mod mailed_code_flow;
+use mailed_code_flow::{fresh_account, record, store_flow};
+
 const CONCURRENCY: [u64; 3] = [1, 16, 64];
 const POSTGRES_URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
-
-/// Unique accounts across every flow of the run.
-static NEXT_ACCOUNT: AtomicU64 = AtomicU64::new(0);
 
 /// (total time, flows) per (backend, side, concurrency), for the ratios.
 type Tally = Mutex<BTreeMap<(&'static str, &'static str, u64), (StdDuration, u64)>>;
@@ -49,50 +48,11 @@ fn nanos(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos()).expect("in range")
 }
 
-fn fresh_account() -> AccountId {
-    let n = NEXT_ACCOUNT.fetch_add(1, Ordering::Relaxed);
-    AccountId::new(format!("bench-{n}")).expect("account id")
-}
-
-fn record(account: &AccountId) -> CodeRecord {
-    CodeRecord {
-        id: [7; 16],
-        account: account.clone(),
-        purpose: Purpose::SIGN_IN,
-        digest: [9; 32],
-        expires_at: now() + Duration::minutes(10),
-        max_attempts: 5,
-        failed_attempts: 0,
-    }
-}
-
-/// One issue + verify through the store trait.
-async fn store_flow(store: Arc<dyn OtpStore>) {
-    let account = fresh_account();
-    let reserved = store
-        .reserve_send(&account, now(), Duration::MINUTE, 10)
-        .await
-        .expect("reserve_send");
-    assert_eq!(reserved, SendReservation::Reserved);
-    store.put(record(&account)).await.expect("put");
-    let got = store
-        .get(&account, &Purpose::SIGN_IN)
-        .await
-        .expect("get")
-        .expect("record");
-    assert!(
-        store
-            .consume(&account, &Purpose::SIGN_IN, &got.id, now())
-            .await
-            .expect("consume")
-    );
-}
-
 /// The statements of `put`, `get` and `consume`, shared by both bare sides.
 macro_rules! bare_put_get_consume {
     ($pool:expr, $account:expr) => {{
         let (pool, account) = ($pool, $account);
-        let r = record(&account);
+        let r = record(&account, now());
         sqlx::query(
             "INSERT INTO latchkey_codes \
              (account, purpose, id, digest, expires_at, max_attempts, failed_attempts) \
@@ -309,7 +269,9 @@ fn sqlite(c: &mut Criterion) {
     // Each side starts on empty tables: flows leave rows behind, and the
     // side run second would otherwise work on larger tables.
     rt.block_on(empty_sqlite(&pool));
-    bench_side(c, &rt, "sqlite", "store", || store_flow(store.clone()));
+    bench_side(c, &rt, "sqlite", "store", || {
+        store_flow(store.clone(), now())
+    });
     rt.block_on(empty_sqlite(&pool));
     bench_side(c, &rt, "sqlite", "bare", || bare_sqlite_flow(pool.clone()));
     rt.block_on(pool.close());
@@ -344,7 +306,9 @@ fn postgres(c: &mut Criterion) {
     });
     let store: Arc<dyn OtpStore> = Arc::new(PostgresStore::from_pool(pool.clone()));
     rt.block_on(empty_postgres(&pool));
-    bench_side(c, &rt, "postgres", "store", || store_flow(store.clone()));
+    bench_side(c, &rt, "postgres", "store", || {
+        store_flow(store.clone(), now())
+    });
     rt.block_on(empty_postgres(&pool));
     bench_side(c, &rt, "postgres", "bare", || {
         bare_postgres_flow(pool.clone())
