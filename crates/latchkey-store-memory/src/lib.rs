@@ -12,8 +12,9 @@
 //! [`TicketStore`](latchkey_recovery::TicketStore) in `tickets.rs`,
 //! [`ChallengeStore`](latchkey_challenge::ChallengeStore) in `challenges.rs`,
 //! [`ThrottleStore`](latchkey_throttle::ThrottleStore) in `throttle.rs`,
-//! [`DeviceStore`](latchkey_devices::DeviceStore) in `devices.rs` and
-//! [`StampStore`](latchkey_devices::StampStore) in `stamps.rs`.
+//! [`DeviceStore`](latchkey_devices::DeviceStore) in `devices.rs`,
+//! [`StampStore`](latchkey_devices::StampStore) in `stamps.rs` and
+//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore) in `cli_logins.rs`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -32,6 +33,7 @@
 #![deny(missing_docs)]
 
 mod challenges;
+mod cli_logins;
 mod codes;
 mod credentials;
 mod devices;
@@ -55,6 +57,7 @@ pub struct MemoryStore {
     throttle: Mutex<throttle::Throttle>,
     devices: Mutex<devices::Devices>,
     stamps: Mutex<stamps::Stamps>,
+    cli_logins: Mutex<cli_logins::CliLogins>,
 }
 
 impl fmt::Debug for MemoryStore {

@@ -4,3 +4,4 @@ use std::sync::Arc;
 use latchkey_store_memory::MemoryStore;
 
 latchkey_testkit::all_store_tests!(async { Arc::new(MemoryStore::new()) });
+latchkey_testkit::cli_login_store_tests!(async { Arc::new(MemoryStore::new()) });

@@ -18,10 +18,11 @@
 //! ([`credential_store_tests!`], [`otp_store_tests!`],
 //! [`two_factor_store_tests!`], [`ticket_store_tests!`],
 //! [`challenge_store_tests!`], [`throttle_store_tests!`],
-//! [`device_store_tests!`], [`stamp_store_tests!`]). Each case is also a
+//! [`device_store_tests!`], [`stamp_store_tests!`], and
+//! [`cli_login_store_tests!`], which `all_store_tests!` leaves out). Each case is also a
 //! public async function, in the module of the same name as the suite
 //! ([`credentials`], [`codes`], [`two_factor`], [`tickets`], [`challenges`],
-//! [`throttle`], [`devices`], [`stamps`]), for hosts that drive their own
+//! [`throttle`], [`devices`], [`stamps`], [`cli_logins`]), for hosts that drive their own
 //! runtime:
 //!
 //! ```
@@ -43,6 +44,7 @@
 #![deny(missing_docs)]
 
 pub mod challenges;
+pub mod cli_logins;
 pub mod codes;
 mod counting;
 pub mod credentials;
@@ -68,6 +70,7 @@ pub use counting::CountingStore;
 #[doc(hidden)]
 pub mod __private {
     pub use latchkey_challenge::ChallengeStore;
+    pub use latchkey_cli_login::CliLoginStore;
     pub use latchkey_credentials::CredentialStore;
     pub use latchkey_devices::{DeviceStore, StampStore};
     pub use latchkey_otp::OtpStore;

@@ -235,6 +235,33 @@ macro_rules! stamp_store_tests {
     };
 }
 
+/// One `#[tokio::test]` per [`cli_logins`](crate::cli_logins) case for a
+/// [`CliLoginStore`](latchkey_cli_login::CliLoginStore). Not part of
+/// [`all_store_tests!`](crate::all_store_tests): a host that offers no
+/// command-line login needs no such store.
+#[macro_export]
+macro_rules! cli_login_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_cli_login_store_conformance,
+            $crate::cli_logins,
+            $crate::__private::CliLoginStore,
+            $factory,
+            [
+                unknown_session_is_gone,
+                sessions_round_trip_and_digests_are_unique,
+                a_session_is_dead_at_its_expiry_instant,
+                an_approval_is_collected_once,
+                a_denial_is_reported_to_every_poll,
+                a_poll_sooner_than_the_gap_is_too_soon,
+                sixty_four_polls_after_an_approval_have_one_winner,
+                sixty_four_decisions_have_one_winner,
+                purge_removes_only_expired_sessions,
+            ]
+        );
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __store_cases {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use latchkey_challenge::ChallengeStore;
+use latchkey_cli_login::CliLoginStore;
 use latchkey_core::executor::BlockingExecutor;
 use latchkey_core::{Clock, Mailer, SystemClock};
 use latchkey_credentials::{CredentialChecker, CredentialStore};
@@ -53,6 +54,7 @@ pub struct SignInBuilder {
     throttle: Option<Arc<dyn ThrottleStore>>,
     devices: Option<Arc<dyn DeviceStore>>,
     stamps: Option<Arc<dyn StampStore>>,
+    cli_logins: Option<Arc<dyn CliLoginStore>>,
     accounts: Option<Arc<dyn Accounts>>,
     mailer: Option<Arc<dyn Mailer>>,
     clock: Arc<dyn Clock>,
@@ -100,6 +102,7 @@ impl SignInBuilder {
             throttle: None,
             devices: None,
             stamps: None,
+            cli_logins: None,
             accounts: None,
             mailer: None,
             clock: Arc::new(SystemClock),
@@ -120,6 +123,15 @@ impl SignInBuilder {
         self.throttle = Some(store.clone());
         self.devices = Some(store.clone());
         self.stamps = Some(store);
+        self
+    }
+
+    /// Where command-line login sessions live (without it
+    /// [`begin_cli_login`](SignIn::begin_cli_login) and the rest answer
+    /// [`Error::NotConfigured`]). Not part of [`store`](Self::store): a
+    /// host without command-line sign-in needs no such store.
+    pub fn cli_login_store(mut self, store: Arc<dyn CliLoginStore>) -> Self {
+        self.cli_logins = Some(store);
         self
     }
 
@@ -323,6 +335,7 @@ impl SignInBuilder {
             clock: self.clock,
             devices,
             stamps,
+            cli_logins: self.cli_logins,
             changes,
             otp_store,
             authentications: latchkey_core::KeyedHmac::derive(

@@ -149,6 +149,17 @@ pub enum SecurityEvent {
         /// How many.
         count: u64,
     },
+    /// A signed-in user allowed a command line to sign in (it has not
+    /// collected the approval yet).
+    CliLoginApproved {
+        /// Whose.
+        account: AccountId,
+    },
+    /// A command line collected an approval: the host mints its token now.
+    CliLoginCollected {
+        /// Whose.
+        account: AccountId,
+    },
 }
 
 /// Receives security events. Called inline: queue anything slow.

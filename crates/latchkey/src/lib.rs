@@ -59,6 +59,7 @@ mod authentication;
 mod builder;
 mod challenges;
 mod changes;
+mod cli_sign_in;
 mod cookie;
 mod device;
 mod email_reset;
@@ -88,6 +89,9 @@ pub use authentication::{
     Authentication, MalformedAuthentication, Reauthenticate, Reauthenticated, Sensitive,
 };
 pub use builder::{AllStores, SignInBuilder};
+pub use cli_sign_in::{
+    CliLoginBegin, CliLoginDecided, CliLoginRequest, CliLoginStarted, CliLoginStatus,
+};
 pub use cookie::DeviceCookie;
 pub use device::{ClientContext, DeviceTokenOnly, Familiarity, MailedCodePolicy, RiskSignals};
 pub use error::Error;
@@ -116,6 +120,8 @@ pub struct ReadmeExamples;
 pub use async_trait::async_trait;
 /// Sign-in challenges and their store trait.
 pub use latchkey_challenge as challenge;
+/// Command-line login sessions and their store trait.
+pub use latchkey_cli_login as cli_login;
 /// The shared vocabulary: ids, addresses, clock, mailer, keys.
 pub use latchkey_core as core;
 /// Password hashing, policy and the credential checker.

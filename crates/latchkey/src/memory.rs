@@ -25,8 +25,10 @@ impl SignIn {
     /// When the OS random generator or Argon2 fails.
     pub fn in_memory(issuer: &str) -> Result<(Self, Arc<RecordingMailer>), Error> {
         let mailer = Arc::new(RecordingMailer::new());
+        let store = Arc::new(MemoryStore::new());
         let flow = Self::builder(issuer, Keys::ephemeral()?)
-            .store(Arc::new(MemoryStore::new()))
+            .store(store.clone())
+            .cli_login_store(store)
             .accounts(Arc::new(InMemoryAccounts::new()))
             .mailer(mailer.clone())
             .build()?;

@@ -6,13 +6,14 @@
 //! ```
 
 pub use crate::{
-    Accounts, Answer, Authentication, ChallengeId, ClientContext, DeviceCookie, EmailChanged,
-    Error, EventSink, InMemoryAccounts, Keys, MailedCodePolicy, Method, PasswordChanged,
-    Reauthenticate, Reauthenticated, Recovering, Registered, RememberedDevice, Resent,
-    SecurityEvent, Sensitive, SignIn, SignInBuilder, SignInStep, SignedIn, StepUp, StepUpAnswer,
-    Submitted, retry_after_seconds,
+    Accounts, Answer, Authentication, ChallengeId, CliLoginBegin, CliLoginDecided, CliLoginStatus,
+    ClientContext, DeviceCookie, EmailChanged, Error, EventSink, InMemoryAccounts, Keys,
+    MailedCodePolicy, Method, PasswordChanged, Reauthenticate, Reauthenticated, Recovering,
+    Registered, RememberedDevice, Resent, SecurityEvent, Sensitive, SignIn, SignInBuilder,
+    SignInStep, SignedIn, StepUp, StepUpAnswer, Submitted, retry_after_seconds,
 };
 pub use async_trait::async_trait;
+pub use latchkey_cli_login::{CliLoginId, PollToken};
 pub use latchkey_core::{
     AccountId, Clock, ConsoleMailer, EmailAddress, EncryptionKey, KeyId, Mailer, ManualClock,
     Pepper, RecordingMailer, SecretString, StoreError, SystemClock,

@@ -30,6 +30,8 @@ pub(crate) struct SignInSettings {
     pub(crate) client_window: Duration,
     pub(crate) device_token_ttl: Duration,
     pub(crate) fresh_window: Duration,
+    pub(crate) cli_login_lifetime: Duration,
+    pub(crate) cli_login_interval: Duration,
 }
 
 impl SignInSettings {
@@ -48,6 +50,8 @@ impl SignInSettings {
             client_window: Duration::minutes(15),
             device_token_ttl: Duration::days(90),
             fresh_window: Duration::minutes(10),
+            cli_login_lifetime: Duration::minutes(10),
+            cli_login_interval: Duration::seconds(5),
         }
     }
 
@@ -71,6 +75,17 @@ impl SignInSettings {
         if self.device_token_ttl <= Duration::ZERO || self.device_token_ttl > Duration::days(400) {
             return Err(Error::InvalidSettings(
                 "device_token_ttl must be within (0, 400 days]",
+            ));
+        }
+        if self.cli_login_lifetime < Duration::MINUTE || self.cli_login_lifetime > Duration::HOUR {
+            return Err(Error::InvalidSettings(
+                "cli_login_lifetime must be within [1 min, 1 h]",
+            ));
+        }
+        if self.cli_login_interval < Duration::SECOND || self.cli_login_interval > Duration::MINUTE
+        {
+            return Err(Error::InvalidSettings(
+                "cli_login_poll_interval must be within [1 s, 60 s]",
             ));
         }
         if self.fresh_window < Duration::MINUTE || self.fresh_window > Duration::DAY {
@@ -175,6 +190,23 @@ impl SignInBuilder {
     /// (default 10 minutes; 1 minute to 24 hours; REQ-39).
     pub fn fresh_window(mut self, window: Duration) -> Self {
         self.settings.fresh_window = window;
+        self
+    }
+
+    /// How long a command-line login session lives (default 10 minutes;
+    /// 1 minute to 1 hour): the user must approve and the command line
+    /// collect within it.
+    pub fn cli_login_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.cli_login_lifetime = lifetime;
+        self
+    }
+
+    /// How long a command line waits between polls (default 5 s, as RFC
+    /// 8628 section 3.5; 1 to 60 s). A poll sooner than four fifths of it
+    /// after the previous one is answered
+    /// [`CliLoginStatus::SlowDown`](crate::CliLoginStatus::SlowDown).
+    pub fn cli_login_poll_interval(mut self, interval: Duration) -> Self {
+        self.settings.cli_login_interval = interval;
         self
     }
 }

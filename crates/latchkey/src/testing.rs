@@ -87,6 +87,7 @@ impl Fixture {
         let accounts = Arc::new(InMemoryAccounts::new());
         let builder = SignIn::builder("npm", keys())
             .store(store.clone())
+            .cli_login_store(store.clone())
             .accounts(accounts.clone())
             .mailer(mailer.clone())
             .clock(clock.clone())
