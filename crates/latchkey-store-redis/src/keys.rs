@@ -27,13 +27,17 @@ pub const MAX_PREFIX_LEN: usize = 64;
 /// | `<prefix>:win:{T}` | hash: a fixed window (`end`, `n`) | throttle key |
 /// | `<prefix>:dev:{A}` | hash: the account's devices, 10 or so fields per device (`<I>:acct`, ...) | account |
 /// | `<prefix>:devid:{I}` | string: which account's hash holds device `I` (its tag `A`) | device id |
+/// | `<prefix>:cli:{L}` | hash: one command-line login session | its id's digest |
+/// | `<prefix>:clipoll:{Q}` | hash: which session (`id`: its `L`) has poll token `Q`, and its expiry | its poll token's digest |
 ///
 /// `A` is 32 hex digits of a SHA-256 of the account id (so no key names a
 /// login or an address), `P` the same of a code's purpose (purposes may
 /// be scoped by a challenge), `K` and `T` the hex of the challenge and
 /// throttle keys (already digests), `I` the hex of a device id (not a
-/// secret). The hash tag `{…}` puts everything one script touches in one
-/// Redis Cluster slot: an account's codes and sends share `A`.
+/// secret), `L` and `Q` the hex of a command-line login's id and poll
+/// token digests (SHA-256 of the secrets, never the secrets). The hash
+/// tag `{…}` puts everything one script touches in one Redis Cluster
+/// slot: an account's codes and sends share `A`.
 ///
 /// ```
 /// use latchkey_core::AccountId;
@@ -160,10 +164,26 @@ impl Keys {
         format!("{}:devid:{{{id}}}", self.prefix)
     }
 
+    /// One command-line login session, by the digest of its id.
+    #[must_use]
+    pub fn cli_login(&self, id_digest: &[u8; 32]) -> String {
+        format!("{}:cli:{{{}}}", self.prefix, HEXLOWER.encode(id_digest))
+    }
+
+    /// Which command-line login session has the poll token of this digest.
+    #[must_use]
+    pub fn cli_login_poll(&self, poll_digest: &[u8; 32]) -> String {
+        format!(
+            "{}:clipoll:{{{}}}",
+            self.prefix,
+            HEXLOWER.encode(poll_digest)
+        )
+    }
+
     /// Every key that holds an account's own data, for erasing it: its
-    /// codes, sends and devices. (Its challenges are found by their key
-    /// only, and expire within minutes; its counters are keyed digests
-    /// under the host's pepper.)
+    /// codes, sends and devices. (Its challenges and command-line logins
+    /// are found by their key only, and expire within minutes; its
+    /// counters are keyed digests under the host's pepper.)
     #[must_use]
     pub fn account_keys(&self, account: &AccountId) -> Vec<String> {
         vec![
@@ -173,7 +193,8 @@ impl Keys {
         ]
     }
 
-    /// The `SCAN` pattern of one kind's keys (`chal`, `thr`, `win`, `dev`).
+    /// The `SCAN` pattern of one kind's keys (`chal`, `thr`, `win`, `dev`,
+    /// `cli`, `clipoll`).
     pub(crate) fn pattern(&self, kind: &str) -> String {
         format!("{}:{kind}:{{*", self.prefix)
     }
@@ -232,6 +253,12 @@ mod tests {
         }
         assert_eq!(keys.pattern("dev"), "p:dev:{*");
         assert!(!keys.device_owner(&DeviceId([1; 16])).starts_with("p:dev:{"));
+        assert_eq!(keys.pattern("cli"), "p:cli:{*");
+        assert!(!keys.cli_login_poll(&[1; 32]).starts_with("p:cli:{"));
+        assert_eq!(
+            keys.cli_login(&[0xab; 32]),
+            format!("p:cli:{{{}}}", "ab".repeat(32))
+        );
         assert_eq!(
             keys.backoff(&ThrottleKey([0xff; 32])),
             format!("p:thr:{{{}}}", "ff".repeat(32))

@@ -4,11 +4,14 @@
 //! the cooldown and hourly cap),
 //! [`ChallengeStore`](latchkey_challenge::ChallengeStore) (sign-in
 //! challenges), [`ThrottleStore`](latchkey_throttle::ThrottleStore)
-//! (backoff counters and client windows) and
-//! [`DeviceStore`](latchkey_devices::DeviceStore) (remembered devices).
+//! (backoff counters and client windows),
+//! [`DeviceStore`](latchkey_devices::DeviceStore) (remembered devices) and
+//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore) (command-line
+//! login sessions).
 //! Pass one value to each builder method: `.otp_store(redis.clone())`,
-//! `.challenge_store(..)`, `.throttle_store(..)`, `.device_store(..)`, and
-//! the rest (credentials, 2FA, tickets, stamps) from `latchkey-store-sqlx`.
+//! `.challenge_store(..)`, `.throttle_store(..)`, `.device_store(..)`,
+//! `.cli_login_store(..)`, and the rest (credentials, 2FA, tickets,
+//! stamps) from `latchkey-store-sqlx`.
 //! It needs Redis 7.0 or later (the scripts use `PEXPIRETIME`).
 //!
 //! ```no_run
@@ -30,6 +33,7 @@
 //! | challenges | minutes | the user signs in again |
 //! | throttle counters | until cleared (failures), a window | backoff and windows start again (see persistence below) |
 //! | remembered devices | 90 days | the device gets a mailed code again |
+//! | command-line logins | minutes | the command line starts its login again |
 //!
 //! **Not here, on purpose:** credentials, 2FA state (secrets, the last
 //! TOTP step, recovery codes, approvals) and recovery tickets are durable
@@ -61,13 +65,19 @@
 //! attempt against the budget, reserving a send under the cooldown and the
 //! hourly cap, counting and returning a challenge answer, consuming a
 //! challenge, reserving a throttle attempt (the backoff computed in the
-//! script), a window hit, inserting a device, revoking one or all. Redis
-//! runs a script to its end before any other command, so two instances
-//! can never both accept one code nor together count past a budget (the
-//! conformance suites check it with 64 racing callers over four
-//! connections). The only two-step operations are a device's: its id is
-//! claimed (`SET NX`) before the record is stored, and a lookup by id
-//! reads the claim then the record; neither step decides anything the
+//! script), a window hit, inserting a device, revoking one or all,
+//! deciding a command-line login, polling one (the gap since the previous
+//! poll, the state, and the one claim of an approval). Redis runs a
+//! script to its end before any other command, so two instances can never
+//! both accept one code, count past a budget together, nor both collect
+//! one approval (the conformance suites check it with 64 racing callers
+//! over four connections). The only two-step operations are a device's
+//! and a command-line login's: a device's id is claimed (`SET NX`) before
+//! the record is stored, and a lookup by id reads the claim then the
+//! record; a login's poll digest is claimed (its index key) before the
+//! session is stored, and given back if the id digest is taken, and a
+//! poll reads the index, then decides in one script on the session, which
+//! checks that it has that poll digest. Neither step decides anything the
 //! other could undo.
 //!
 //! # Time
@@ -82,8 +92,10 @@
 //! address or secret in any key name, and one hash tag per script so the
 //! scripts run unchanged on Redis Cluster slots (this crate connects to
 //! one server; a cluster client is not wired up yet). Values hold what the
-//! records hold: account ids (in challenges and devices), device labels
-//! and the last client address; codes and device secrets only as digests.
+//! records hold: account ids (in challenges, devices and approved
+//! command-line logins), device labels, the last client address and the
+//! client label a command line gave; codes, device secrets and
+//! command-line logins' ids and poll tokens only as digests.
 //!
 //! Every key has a time to live: a record's key lives until its expiry
 //! plus the *linger* ([`RedisStore::with_linger`], 1 hour by default), so
@@ -104,8 +116,9 @@
 //!
 //! # When Redis restarts, and persistence
 //! Without persistence (`save ""`, `appendonly no`) a restart empties
-//! Redis: outstanding codes and challenges are gone (users ask for a new
-//! code or sign in again: safe), devices are forgotten (a mailed code
+//! Redis: outstanding codes, challenges and command-line logins are gone
+//! (users ask for a new code, sign in again or start the command line's
+//! login again: safe), devices are forgotten (a mailed code
 //! again), and every throttle counter and window starts again: an
 //! attacker's backoff and an account's lock are reset, so a restart is a
 //! fresh budget of free attempts per account. To keep counters across
@@ -113,8 +126,9 @@
 //! `appendfsync everysec` costs little and loses at most about a second
 //! of writes on a crash (a few counted failures, or a consumption: a code
 //! consumed in that second could be accepted once more before it
-//! expires); `appendfsync always` loses nothing acknowledged, at a write
-//! to disk per command. RDB snapshots (`save`) alone lose everything since
+//! expires, an approval collected in that second collected once more);
+//! `appendfsync always` loses nothing acknowledged, at a write to disk
+//! per command. RDB snapshots (`save`) alone lose everything since
 //! the last snapshot, and restore codes that were used after it: prefer
 //! none to snapshots alone. A replica promoted after a failover may lack
 //! the last writes the primary acknowledged, with the same effects as a
@@ -134,6 +148,7 @@
 #![deny(missing_docs)]
 
 mod challenges;
+mod cli_logins;
 mod codec;
 mod codes;
 mod devices;

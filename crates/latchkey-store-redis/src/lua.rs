@@ -375,6 +375,62 @@ return n
 "#
 );
 
+/// `CliLoginStore::insert_cli_login`, once for the poll token's index and
+/// once for the session: the same script as [`CHALLENGE_INSERT`]. `KEYS[1]`
+/// the index or the session; `ARGV`: time to live (ms), then field, value
+/// pairs. Returns 0, storing nothing, when the key is taken.
+pub const CLI_LOGIN_INSERT: &str = CHALLENGE_INSERT;
+
+/// `CliLoginStore::insert_cli_login`, when the session's id was taken after
+/// its poll token's index was claimed. `KEYS[1]` the index; `ARGV`: the id
+/// digest (hex) the claim named. Deletes the index only if it is still
+/// that claim.
+pub const CLI_LOGIN_UNCLAIM: &str = r#"
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+"#;
+
+/// `CliLoginStore::decide_cli_login`. `KEYS[1]` the session; `ARGV`: now
+/// (µs), the new state (`approved` or `denied`), and for an approval the
+/// account and the stamp (hex). Returns 1 only if the session was live and
+/// `pending`: of concurrent decisions exactly one.
+pub const CLI_LOGIN_DECIDE: &str = r#"
+local k = KEYS[1]
+local r = redis.call('HMGET', k, 'exp_us', 'state')
+if not r[1] or tonumber(ARGV[1]) >= tonumber(r[1]) then return 0 end
+if r[2] ~= 'pending' then return 0 end
+redis.call('HSET', k, 'state', ARGV[2])
+if ARGV[3] then redis.call('HSET', k, 'acct', ARGV[3], 'stamp', ARGV[4]) end
+return 1
+"#;
+
+/// `CliLoginStore::poll_cli_login`. `KEYS[1]` the session its poll token's
+/// index named; `ARGV`: the poll digest (hex), now (µs), the least gap
+/// between polls (µs). Returns `{0}` (gone: no session, another poll
+/// digest, or expired at `now`); else records `now` as the last poll and
+/// returns `{1}` (less than the gap after the previous poll) or `{2,
+/// state}` with the state as the poll found it: an `approved` session
+/// comes with its account and stamp, `{2, 'approved', account, stamp}`,
+/// and is `claimed` by this poll, so no other poll gets them.
+pub const CLI_LOGIN_POLL: &str = r#"
+local k, now = KEYS[1], tonumber(ARGV[2])
+local r = redis.call('HMGET', k, 'poll', 'exp_us', 'state', 'last')
+if r[1] ~= ARGV[1] or not r[2] or now >= tonumber(r[2]) then return {0} end
+redis.call('HSET', k, 'last', ARGV[2])
+if r[4] and now < tonumber(r[4]) + tonumber(ARGV[3]) then return {1} end
+if r[3] ~= 'approved' then return {2, r[3]} end
+redis.call('HSET', k, 'state', 'claimed')
+local a = redis.call('HMGET', k, 'acct', 'stamp')
+return {2, r[3], a[1], a[2]}
+"#;
+
+/// `CliLoginStore::purge_expired_cli_logins`, per session and per poll
+/// token's index found: the same script as [`CHALLENGE_PURGE`] (both hold
+/// the session's `exp_us`). `ARGV`: now (µs). Deletes the key if the
+/// session expired at or before `now`.
+pub const CLI_LOGIN_PURGE: &str = CHALLENGE_PURGE;
+
 /// Every script, loaded once (its SHA-1 computed once); `redis::Script`
 /// sends `EVALSHA` and, when the server does not know it (it restarted),
 /// loads it and sends it again.
@@ -401,6 +457,11 @@ pub(crate) struct Scripts {
     pub(crate) device_revoke: Script,
     pub(crate) device_revoke_all: Script,
     pub(crate) device_purge: Script,
+    pub(crate) cli_login_insert: Script,
+    pub(crate) cli_login_unclaim: Script,
+    pub(crate) cli_login_decide: Script,
+    pub(crate) cli_login_poll: Script,
+    pub(crate) cli_login_purge: Script,
 }
 
 pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
@@ -426,4 +487,9 @@ pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     device_revoke: Script::new(DEVICE_REVOKE),
     device_revoke_all: Script::new(DEVICE_REVOKE_ALL),
     device_purge: Script::new(DEVICE_PURGE),
+    cli_login_insert: Script::new(CLI_LOGIN_INSERT),
+    cli_login_unclaim: Script::new(CLI_LOGIN_UNCLAIM),
+    cli_login_decide: Script::new(CLI_LOGIN_DECIDE),
+    cli_login_poll: Script::new(CLI_LOGIN_POLL),
+    cli_login_purge: Script::new(CLI_LOGIN_PURGE),
 });

@@ -42,3 +42,12 @@ mod devices {
         crate::common::store(url)
     });
 }
+
+mod cli_logins {
+    latchkey_testkit::cli_login_store_tests!({
+        let Some(url) = latchkey_store_redis::testing::redis_url() else {
+            return;
+        };
+        crate::common::store(url)
+    });
+}

@@ -10,6 +10,7 @@ use std::time::Duration as StdDuration;
 use latchkey_challenge::{
     ChallengeId, ChallengeKey, ChallengeKind, ChallengeRecord, ChallengeStore,
 };
+use latchkey_cli_login::{CliLoginStore, NewCliLogin};
 use latchkey_core::{AccountId, SecurityStamp};
 use latchkey_devices::{DeviceId, DeviceRecord, DeviceStore};
 use latchkey_otp::{CodeRecord, OtpStore, Purpose};
@@ -124,6 +125,23 @@ async fn every_key_expires_after_its_record_but_failures_do_not() {
         pttl(&store, &store.keys().challenge(&challenge.key)).await,
         StdDuration::from_secs(900) + LINGER,
         "challenge",
+    );
+
+    // A command-line login, and its poll token's index: from its creation
+    // to its expiry, plus the linger.
+    let login = NewCliLogin::generate(now, Duration::minutes(10), None)
+        .expect("random")
+        .record;
+    assert!(store.insert_cli_login(login.clone()).await.expect("insert"));
+    within(
+        pttl(&store, &store.keys().cli_login(&login.id_digest)).await,
+        StdDuration::from_secs(600) + LINGER,
+        "command-line login",
+    );
+    within(
+        pttl(&store, &store.keys().cli_login_poll(&login.poll_digest)).await,
+        StdDuration::from_secs(600) + LINGER,
+        "command-line login's poll index",
     );
 
     // A device, and the key naming its owner.

@@ -15,6 +15,7 @@ mod server;
 use std::time::{Duration as StdDuration, Instant};
 
 use latchkey_challenge::{ChallengeId, ChallengeKey, ChallengeStore};
+use latchkey_cli_login::CliLoginStore;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_devices::{DeviceId, DeviceStore};
 use latchkey_otp::{CodeRecord, FailureCount, OtpStore, Purpose, SendReservation};
@@ -380,5 +381,37 @@ async fn records_that_do_not_read_back_are_corrupt_errors() {
         "{what}"
     );
     let got = OtpStore::get(&store, &account, &Purpose::SIGN_IN).await;
+    assert!(matches!(got, Err(StoreError::Corrupt { .. })), "{got:?}");
+
+    // A command-line login whose user code is none, and a poll token's
+    // index naming no session digest.
+    let _: () = redis::cmd("HSET")
+        .arg(store.keys().cli_login(&[0; 32]))
+        .arg(&[
+            "state",
+            "pending",
+            "exp_us",
+            "9000000000000000",
+            "code",
+            "secret-ish",
+        ])
+        .query_async(&mut conn)
+        .await
+        .expect("HSET");
+    let _: () = redis::cmd("HSET")
+        .arg(store.keys().cli_login_poll(&[0; 32]))
+        .arg(&["id", "zz"])
+        .query_async(&mut conn)
+        .await
+        .expect("HSET");
+    let got = store.pending_cli_login(&[0; 32], t0()).await;
+    let Err(StoreError::Corrupt { what, .. }) = &got else {
+        panic!("a malformed command-line login must be Corrupt, got {got:?}");
+    };
+    assert!(
+        what.contains("command-line login") && !what.contains("secret-ish"),
+        "{what}"
+    );
+    let got = store.poll_cli_login(&[0; 32], t0(), Duration::ZERO).await;
     assert!(matches!(got, Err(StoreError::Corrupt { .. })), "{got:?}");
 }

@@ -6,18 +6,20 @@
 use std::sync::Arc;
 
 use latchkey_challenge::ChallengeStore;
+use latchkey_cli_login::CliLoginStore;
 use latchkey_devices::DeviceStore;
 use latchkey_otp::OtpStore;
 use latchkey_store_redis::RedisStore;
 use latchkey_throttle::ThrottleStore;
 
 /// The shape of `.otp_store(..)`, `.challenge_store(..)`,
-/// `.throttle_store(..)` and `.device_store(..)`.
+/// `.throttle_store(..)`, `.device_store(..)` and `.cli_login_store(..)`.
 struct Builder {
     otp: Option<Arc<dyn OtpStore>>,
     challenges: Option<Arc<dyn ChallengeStore>>,
     throttle: Option<Arc<dyn ThrottleStore>>,
     devices: Option<Arc<dyn DeviceStore>>,
+    cli_logins: Option<Arc<dyn CliLoginStore>>,
 }
 
 fn wire(redis: &Arc<RedisStore>) -> Builder {
@@ -26,6 +28,7 @@ fn wire(redis: &Arc<RedisStore>) -> Builder {
         challenges: Some(redis.clone()),
         throttle: Some(redis.clone()),
         devices: Some(redis.clone()),
+        cli_logins: Some(redis.clone()),
     }
 }
 
@@ -47,6 +50,7 @@ async fn one_redis_store_serves_every_short_lived_trait() {
             .is_none()
     );
     assert!(built.challenges.is_some() && built.throttle.is_some() && built.devices.is_some());
+    assert!(built.cli_logins.is_some());
     assert!(
         format!("{redis:?}").contains(&prefix),
         "Debug shows the prefix"

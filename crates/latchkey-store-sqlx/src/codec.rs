@@ -4,6 +4,7 @@
 //! never a panic.
 
 use latchkey_challenge::ChallengeKind;
+use latchkey_cli_login::UserCode;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_recovery::{Actor, AuditAction, Finding, Provider, TicketState, Topic, Transition};
 use latchkey_twofactor::Mode;
@@ -16,6 +17,11 @@ pub(crate) fn mode(s: &str) -> Result<Mode, StoreError> {
 
 pub(crate) fn algorithm(s: &str) -> Result<latchkey_otp::Algorithm, StoreError> {
     s.parse().map_err(|_| StoreError::corrupt("TOTP algorithm"))
+}
+
+pub(crate) fn user_code(s: &str) -> Result<UserCode, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::corrupt("command-line login user code"))
 }
 
 pub(crate) fn state_name(s: TicketState) -> &'static str {

@@ -8,10 +8,11 @@
 //! [`TicketStore`](latchkey_recovery::TicketStore),
 //! [`ChallengeStore`](latchkey_challenge::ChallengeStore),
 //! [`ThrottleStore`](latchkey_throttle::ThrottleStore),
-//! [`DeviceStore`](latchkey_devices::DeviceStore) and
-//! [`StampStore`](latchkey_devices::StampStore), so several service
-//! instances can share one database. [`testing`] makes throwaway databases
-//! for tests.
+//! [`DeviceStore`](latchkey_devices::DeviceStore),
+//! [`StampStore`](latchkey_devices::StampStore) and
+//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore), so several
+//! service instances can share one database. [`testing`] makes throwaway
+//! databases for tests.
 //!
 //! Every security decision is one SQL statement or one transaction:
 //! consuming a code is a conditional `DELETE`, counting a failure a
@@ -20,15 +21,18 @@
 //! compare-and-set on its version, revoking a device a `DELETE ... WHERE id
 //! AND account`, an account's first security stamp an `INSERT ... ON
 //! CONFLICT DO UPDATE ... RETURNING` that hands every concurrent caller the
-//! one stored. Where the decision needs Rust (the
-//! backoff of throttled attempts, the hourly cap of mailed codes) it
-//! runs inside a transaction that first locks what it decides on: `BEGIN
-//! IMMEDIATE` on SQLite (one writer at a time), `SELECT ... FOR UPDATE` on
-//! a row on PostgreSQL.
+//! one stored, a command-line login's approval or denial an `UPDATE ...
+//! WHERE state = 'pending' AND expires_at > $now`. Where the decision
+//! needs Rust (the backoff of throttled attempts, the hourly cap of mailed
+//! codes, a command-line login's poll, which answers by the previous poll
+//! and claims an approval) it runs inside a transaction that first locks
+//! what it decides on: `BEGIN IMMEDIATE` on SQLite (one writer at a time),
+//! `SELECT ... FOR UPDATE` on a row on PostgreSQL.
 //!
 //! Secrets are stored as they come: password hashes as PHC strings, codes
-//! as keyed digests, TOTP secrets sealed. Times are stored as unix
-//! nanoseconds (`BIGINT`), so the range is the years 1677 to 2262.
+//! as keyed digests, TOTP secrets sealed, command-line logins' ids and poll
+//! tokens as their SHA-256. Times are stored as unix nanoseconds
+//! (`BIGINT`), so the range is the years 1677 to 2262.
 //!
 //! The schema comes with the crate as migrations; run them with
 //! [`SqliteStore::migrate`] / [`PostgresStore::migrate`] or the
@@ -65,6 +69,7 @@ use latchkey_core::StoreError;
 use time::OffsetDateTime;
 
 mod challenges;
+mod cli_logins;
 mod codec;
 mod codes;
 mod credentials;
@@ -113,6 +118,7 @@ macro_rules! impl_stores {
         $crate::throttle::impl_throttle_store!($store, $for_update);
         $crate::devices::impl_device_store!($store);
         $crate::stamps::impl_stamp_store!($store);
+        $crate::cli_logins::impl_cli_login_store!($store, $for_update);
     };
 }
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

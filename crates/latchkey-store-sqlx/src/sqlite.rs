@@ -63,6 +63,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "devices and stamps",
         include_str!("../migrations/sqlite/0003_devices_and_stamps.sql"),
     ),
+    (
+        4,
+        "cli logins",
+        include_str!("../migrations/sqlite/0004_cli_logins.sql"),
+    ),
 ];
 
 impl SqliteStore {

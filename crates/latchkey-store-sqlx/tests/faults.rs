@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use latchkey_challenge::{ChallengeKey, ChallengeStore};
+use latchkey_cli_login::{CliLoginDecision, CliLoginStore};
 use latchkey_core::{
     AccountId, EmailAddress, ManualClock, Pepper, RecordingMailer, SecurityStamp, StoreError,
 };
@@ -181,6 +182,17 @@ async fn sqlite_calls_on_a_closed_pool_are_unavailable_errors() {
     assert!(is_unavailable(
         &store.rotate_stamp(&account, SecurityStamp([1; 16])).await
     ));
+    assert!(is_unavailable(
+        &store.pending_cli_login(&[0; 32], t0()).await
+    ));
+    assert!(is_unavailable(
+        &store
+            .decide_cli_login(&[0; 32], &CliLoginDecision::Deny, t0())
+            .await
+    ));
+    assert!(is_unavailable(
+        &store.poll_cli_login(&[0; 32], t0(), Duration::ZERO).await
+    ));
 }
 
 /// The realistic case: a code is mailed, then the database goes away
@@ -238,6 +250,12 @@ async fn undecodable_rows_are_corrupt_errors() {
          NULL, NULL, 0)",
         "INSERT INTO latchkey_stamps VALUES ($1, x'00')",
         "INSERT INTO latchkey_throttle_backoff VALUES (zeroblob(32), -1, 0)",
+        // Live until 2255: a user code that is none, then a claimed
+        // session without its stamp.
+        "INSERT INTO latchkey_cli_logins VALUES (zeroblob(32), randomblob(32), 'BCDF', NULL, 0, \
+         9000000000000000000, 'pending', $1, NULL, NULL)",
+        "INSERT INTO latchkey_cli_logins VALUES (randomblob(32), zeroblob(32), 'BCDF-GHJK', NULL, \
+         0, 9000000000000000000, 'claimed', $1, NULL, NULL)",
     ] {
         sqlx::query(sql)
             .bind(account.as_str())
@@ -280,6 +298,10 @@ async fn undecodable_rows_are_corrupt_errors() {
     ));
     assert!(is_corrupt(
         &TicketStore::get(&store, &TicketId([0; 16])).await
+    ));
+    assert!(is_corrupt(&store.pending_cli_login(&[0; 32], t0()).await));
+    assert!(is_corrupt(
+        &store.poll_cli_login(&[0; 32], t0(), Duration::ZERO).await
     ));
 }
 

@@ -1,15 +1,19 @@
 //! A database made by an earlier release upgrades in place, the missing
 //! migrations applied in order:
-//! - release one (0001 only): `migrate` applies 0002 then 0003, and the
-//!   replay-notice claims survive the move out of
+//! - release one (0001 only): `migrate` applies 0002, 0003 and 0004, and
+//!   the replay-notice claims survive the move out of
 //!   `latchkey_twofactor_counters`;
-//! - release two (0001 and 0002): `migrate` applies 0003 alone; challenges
-//!   made before it read back with the all-zero stamp (no account's, so
-//!   they stop matching), and devices and stamps work at once.
+//! - release two (0001 and 0002): `migrate` applies 0003 (and 0004);
+//!   challenges made before it read back with the all-zero stamp (no
+//!   account's, so they stop matching), and devices and stamps work at
+//!   once;
+//! - release three (0001 to 0003): `migrate` applies 0004 alone, and
+//!   command-line logins work at once.
 
 use std::path::{Path, PathBuf};
 
 use latchkey_challenge::{ChallengeAttempt, ChallengeKey, ChallengeStore};
+use latchkey_cli_login::{CliLoginDecision, CliLoginPoll, CliLoginStore, NewCliLogin};
 use latchkey_core::SecurityStamp;
 use latchkey_devices::{DeviceId, DeviceRecord, DeviceStore, StampStore};
 use latchkey_store_sqlx::{MigrationReport, PostgresStore, SqliteStore, testing};
@@ -48,6 +52,7 @@ fn upgraded(n: usize) -> MigrationReport {
         (1, "latchkey schema"),
         (2, "throttled attempts"),
         (3, "devices and stamps"),
+        (4, "cli logins"),
     ];
     MigrationReport {
         applied: all[n..]
@@ -321,4 +326,60 @@ async fn postgres_release_two_schema_gets_0003_alone_and_old_challenges_read_bac
         default, None,
         "new challenges must say their stamp: no default"
     );
+}
+
+/// After 0004: a command-line login is stored, approved and collected once.
+async fn check_release_three_upgrade(store: &impl CliLoginStore) {
+    let new =
+        NewCliLogin::generate(t0(), Duration::minutes(10), Some("registry-cli")).expect("random");
+    let record = new.record;
+    assert!(
+        store
+            .insert_cli_login(record.clone())
+            .await
+            .expect("insert_cli_login"),
+        "a command-line login must be stored after the upgrade"
+    );
+    assert_eq!(
+        store
+            .pending_cli_login(&record.id_digest, t0())
+            .await
+            .expect("pending_cli_login"),
+        Some(record.clone())
+    );
+    let (account, stamp) = (fresh_account(), SecurityStamp([4; 16]));
+    let approve = CliLoginDecision::Approve {
+        account: account.clone(),
+        stamp,
+    };
+    assert!(
+        store
+            .decide_cli_login(&record.id_digest, &approve, t0())
+            .await
+            .expect("decide_cli_login")
+    );
+    assert_eq!(
+        store
+            .poll_cli_login(&record.poll_digest, t0(), Duration::ZERO)
+            .await
+            .expect("poll_cli_login"),
+        CliLoginPoll::Approved { account, stamp }
+    );
+}
+
+#[tokio::test]
+async fn sqlite_release_three_database_gets_0004_alone_and_cli_logins_work() {
+    let (store, _cleanup) = sqlite_release(3).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(3));
+    check_release_three_upgrade(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_release_three_schema_gets_0004_alone_and_cli_logins_work() {
+    let Some(url) = testing::postgres_url() else {
+        return;
+    };
+    let (store, _cleanup) = postgres_release(&url, 3).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(3));
+    check_release_three_upgrade(&store).await;
 }
