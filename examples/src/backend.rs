@@ -34,8 +34,8 @@ impl Stores {
     /// Hands every store to the flow's builder.
     pub fn apply(&self, builder: SignInBuilder) -> SignInBuilder {
         match self {
-            Self::Sqlite(s) => builder.store(s.clone()),
-            Self::Postgres(s) => builder.store(s.clone()),
+            Self::Sqlite(s) => builder.store(s.clone()).cli_login_store(s.clone()),
+            Self::Postgres(s) => builder.store(s.clone()).cli_login_store(s.clone()),
         }
     }
 }

@@ -14,11 +14,13 @@
 
 mod args;
 mod backend;
+#[macro_use]
 mod book;
 mod keys;
 mod mail;
 mod staff_account;
 mod standin;
+mod tokens;
 mod web;
 
 use std::io::Write;
@@ -34,6 +36,7 @@ use crate::args::Args;
 use crate::backend::Sessions;
 use crate::book::Book;
 use crate::standin::StandIn;
+use crate::tokens::Tokens;
 use crate::web::App;
 
 /// The service's name: authenticator apps show it, and passwords may
@@ -65,13 +68,26 @@ fn say(line: &str) {
 }
 
 /// Security events on standard error, one line each (they carry account
-/// ids and masked addresses, never a secret).
+/// ids and masked addresses, never a secret). A new security stamp (a
+/// password change, 2FA turned on or off, an email reset) also revokes
+/// the account's command-line tokens: the host's tokens end with the
+/// credentials they were issued under, as latchkey's sessions do.
 #[derive(Debug)]
-struct StderrEvents;
+struct StderrEvents {
+    tokens: Tokens,
+}
 
 impl EventSink for StderrEvents {
     fn record(&self, event: &SecurityEvent) {
         eprintln!("security event: {event:?}");
+        if let SecurityEvent::StampChanged { account, .. } = event {
+            let (tokens, account) = (self.tokens.clone(), account.clone());
+            tokio::spawn(async move {
+                if let Err(e) = tokens.revoke_all(&account).await {
+                    eprintln!("error: cannot revoke the command-line tokens of {account}: {e}");
+                }
+            });
+        }
     }
 }
 
@@ -87,13 +103,18 @@ async fn run(args: Args) -> Result<(), String> {
     let book = Book::open(db.clone())
         .await
         .map_err(|e| format!("cannot create the site's tables: {e}"))?;
+    let tokens = Tokens::open(db.clone())
+        .await
+        .map_err(|e| format!("cannot create the tokens table: {e}"))?;
     let sessions = Sessions::open(&db, SESSION_SWEEP).await?;
     let fresh_window = time::Duration::seconds(i64::from(args.fresh_window));
     let flow = stores
         .apply(SignIn::builder(ISSUER, keys))
         .accounts(Arc::new(book.clone()))
         .mailer(mailer)
-        .events(Arc::new(StderrEvents))
+        .events(Arc::new(StderrEvents {
+            tokens: tokens.clone(),
+        }))
         .mailed_codes(
             MailedCodeSettings::default()
                 .with_cooldown(time::Duration::seconds(i64::from(args.code_cooldown)))
@@ -106,6 +127,7 @@ async fn run(args: Args) -> Result<(), String> {
     let app = Arc::new(App {
         flow,
         book,
+        tokens,
         standin: StandIn::default(),
         secure: args.secure_cookies(),
         fresh_window,

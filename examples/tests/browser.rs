@@ -6,8 +6,13 @@
 //! first), sign in (a wrong password and an unknown login get the same
 //! page), the mailed code (a wrong one first; "Send another code" too
 //! soon), a remembered device, a linked GitHub account, 2FA enabled from
-//! the page's otpauth URI, a sign-in with the app's code, a publish with
-//! a code bound to it, a sign-in with a recovery code, 2FA off, then a
+//! the page's otpauth URI, `registry-cli login` (a real process) signed
+//! in through the browser (its page sends the signed-out browser to sign
+//! in with the app's code and back, then "Allow this command line to sign
+//! in"), `registry-cli publish` refused without `--otp`, accepted with a
+//! fresh code and refused with the same code again, a publish in the
+//! browser with a recovery code bound to it, a sign-in with a recovery
+//! code, 2FA off, then a
 //! lost mailbox: "Try recovering your account", a "Reset my email" ticket
 //! with GitHub as evidence, the contact address proven, staff approving
 //! it, and a sign-in whose code goes to the new address. Then what no
@@ -25,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use latchkey_otp::KeyUri;
 use support::TempDir;
+use support::cli::RegistryCli;
 use support::driver::{self, Browser, Driver};
 use support::http::request;
 use support::site::{STAFF_PASSWORD, Site};
@@ -210,6 +216,92 @@ async fn sign_in_with_mailed_code(
     browser.expect_text(&format!("Signed in as {login}")).await;
 }
 
+/// `registry-cli publish` in auth-and-writes mode: refused without
+/// `--otp`, accepted with a fresh code, and the same code refused for a
+/// second publish.
+fn command_line_publishes(cli: &RegistryCli, uri: &KeyUri) {
+    let said = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let whoami = cli.run(&["whoami"]);
+    assert_eq!(said(&whoami).trim(), JANE);
+    let bare = cli.run(&["publish", "left-pad-cli", "1.0.0"]);
+    assert!(!bare.status.success(), "{}", said(&bare));
+    assert!(
+        said(&bare).contains("run again with --otp CODE"),
+        "{}",
+        said(&bare)
+    );
+    let code = app_code(uri, OffsetDateTime::now_utc() + time::Duration::seconds(30));
+    let with_code = cli.run(&["publish", "left-pad-cli", "1.0.0", "--otp", &code]);
+    assert!(with_code.status.success(), "{}", said(&with_code));
+    assert!(said(&with_code).contains("Published left-pad-cli@1.0.0."));
+    let again = cli.run(&["publish", "left-pad-cli", "1.0.1", "--otp", &code]);
+    assert!(!again.status.success(), "a code works for one write only");
+    assert!(
+        said(&again).contains("was used already"),
+        "{}",
+        said(&again)
+    );
+}
+
+/// The command line's API: an unknown `doneUrl` is gone, a poll at once
+/// after another is told to slow down, writes and `whoami` need a token,
+/// and a made-up `loginUrl` has no page.
+fn command_line_api_refusals(site: &Site) {
+    let unknown = request(&site.addr, "GET", "/-/v1/done/nothing-here", &[], "");
+    assert_eq!(unknown.status, 410, "{}", unknown.body);
+    let begun = request(&site.addr, "POST", "/-/v1/login", &[], "");
+    assert_eq!(begun.status, 200, "{}", begun.body);
+    let body: serde_json::Value = serde_json::from_str(&begun.body).expect("JSON");
+    let done = body["doneUrl"].as_str().expect("a doneUrl");
+    let done_path = done.strip_prefix(&site.base).expect("on the site");
+    assert!(
+        body["loginUrl"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&site.url("/login/cli/")))
+    );
+    assert!(
+        !body["loginUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&done_path["/-/v1/done/".len()..]),
+        "the browser's address does not carry the poll token"
+    );
+    let first = request(&site.addr, "GET", done_path, &[], "");
+    assert_eq!(first.status, 202, "{}", first.body);
+    assert_eq!(first.header("retry-after"), Some("5"));
+    let second = request(&site.addr, "GET", done_path, &[], "");
+    assert_eq!(second.status, 429, "polled at once again: slow down");
+    assert!(second.header("retry-after").is_some());
+    for auth in [None, Some("Bearer lkx_made-up")] {
+        let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let publish = request(
+            &site.addr,
+            "PUT",
+            "/-/v1/packages/left-pad/9.9.9",
+            &headers,
+            "",
+        );
+        assert_eq!(publish.status, 401, "{auth:?}: {}", publish.body);
+        let whoami = request(&site.addr, "GET", "/-/whoami", &headers, "");
+        assert_eq!(whoami.status, 401, "{auth:?}");
+    }
+    let made_up = request(
+        &site.addr,
+        "GET",
+        &format!("/login/cli/{}", "A".repeat(43)),
+        &[],
+        "",
+    );
+    assert_eq!(made_up.status, 404);
+    assert!(made_up.body.contains("This sign-in request is over"));
+}
+
 /// The authenticator app, from the page's otpauth URI.
 fn app_code(uri: &KeyUri, at: OffsetDateTime) -> String {
     uri.totp()
@@ -268,7 +360,17 @@ async fn two_factor(browser: &Browser, site: &Site) {
     browser.shot("08-account").await;
 
     browser.press("Sign Out").await;
-    sign_in(browser, site, JANE).await;
+    let cli = RegistryCli::new(&site.base);
+    let login = cli.login();
+    // Signed out, the login page sends the browser to sign in first, and
+    // back once signed in.
+    browser.open(&login.url).await;
+    browser
+        .expect_text("Sign in to allow the command line to sign in as you.")
+        .await;
+    browser.fill("#login", JANE).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.press("Sign In").await;
     browser
         .expect_text("enter the code your authenticator app shows")
         .await;
@@ -277,16 +379,39 @@ async fn two_factor(browser: &Browser, site: &Site) {
         .fill("#code", &app_code(&uri, OffsetDateTime::now_utc()))
         .await;
     browser.press("Verify").await;
-    browser.expect_text("Signed in as jane").await;
+    assert!(
+        browser.path().await.starts_with("/login/cli/"),
+        "after the sign-in, back to the command line's page"
+    );
+    assert_eq!(
+        browser.texts("#user-code").await,
+        std::slice::from_ref(&login.code),
+        "the page shows the code the terminal printed"
+    );
+    browser.shot("10-command-line-login").await;
+    browser.press("Allow this command line to sign in").await;
+    browser.expect_text("The command line is signed in").await;
+    let (ok, said) = login.finish(Duration::from_secs(30));
+    assert!(ok, "registry-cli login succeeds: {said}");
+    assert!(said.contains("Signed in as jane."), "{said}");
+    #[cfg(unix)]
+    assert_eq!(
+        cli.token_file_mode(),
+        0o600,
+        "only the user reads the token"
+    );
+    browser.open(&site.url("/account#tokens")).await;
+    browser.expect_text("command line, signed in from").await;
+    command_line_publishes(&cli, &uri);
 
     browser.open(&site.url("/publish")).await;
     browser.fill("#name", "left-pad-jane").await;
     browser.fill("#version", "1.0.0").await;
     browser.press("Publish").await;
     browser.expect_text("Confirm this publish").await;
-    browser.shot("10-publish-step-up").await;
-    let next_step = OffsetDateTime::now_utc() + time::Duration::seconds(30);
-    browser.fill("#code", &app_code(&uri, next_step)).await;
+    browser.shot("11-publish-step-up").await;
+    // The app's codes up to the next step are spent: a recovery code.
+    browser.fill("#code", &codes.remove(0)).await;
     browser.press("Publish").await;
     browser.expect_text("Published left-pad-jane@1.0.0.").await;
 
@@ -296,7 +421,7 @@ async fn two_factor(browser: &Browser, site: &Site) {
     browser.fill("#code", &codes.remove(0)).await;
     browser.press("Verify").await;
     browser
-        .expect_text("Signed in with a recovery code: 8 recovery codes left.")
+        .expect_text("Signed in with a recovery code: 7 recovery codes left.")
         .await;
 
     browser.open(&site.url("/account")).await;
@@ -305,6 +430,12 @@ async fn two_factor(browser: &Browser, site: &Site) {
     browser
         .expect_text("Two-factor authentication is off.")
         .await;
+    // A new security stamp ends the command line's token too.
+    let whoami = cli.run(&["whoami"]);
+    assert!(
+        !whoami.status.success(),
+        "2FA turned off revokes the command-line tokens"
+    );
 }
 
 /// A lost mailbox: "Try recovering your account" from the Login
@@ -327,7 +458,7 @@ async fn lost_mailbox(browser: &Browser, site: &Site, smtp: &SmtpServer) {
 
     browser.follow("Try recovering your account").await;
     browser.expect_text("Request an Account Recovery").await;
-    browser.shot("11-request-an-account-recovery").await;
+    browser.shot("12-request-an-account-recovery").await;
     browser.press("Start Account Recovery").await;
     browser.expect_text("Open a Support Ticket").await;
     browser.fill("#contact", NEW_ADDRESS).await;
@@ -347,7 +478,7 @@ async fn lost_mailbox(browser: &Browser, site: &Site, smtp: &SmtpServer) {
         NEW_ADDRESS,
         "the form survives the round trip"
     );
-    browser.shot("12-open-a-support-ticket").await;
+    browser.shot("13-open-a-support-ticket").await;
     let seen = smtp.count();
     browser.press("Submit Support Ticket").await;
     browser
@@ -360,7 +491,7 @@ async fn lost_mailbox(browser: &Browser, site: &Site, smtp: &SmtpServer) {
     browser.fill("#code", &code).await;
     browser.press("Verify").await;
     browser.expect_text("Support ticket submitted").await;
-    browser.shot("13-ticket-submitted").await;
+    browser.shot("14-ticket-submitted").await;
 }
 
 /// Staff signs in, weighs the evidence and approves; completing the
@@ -378,13 +509,13 @@ async fn staff_approves(browser: &Browser, site: &Site, smtp: &SmtpServer) {
     browser.follow("Staff").await;
     browser.expect_text("Support tickets").await;
     browser.expect_text("Reset my email").await;
-    browser.shot("14-staff-queue").await;
+    browser.shot("15-staff-queue").await;
     browser.follow("1").await;
     browser
         .expect_text("matches an identity linked to the account")
         .await;
     browser.expect_text(NEW_ADDRESS).await;
-    browser.shot("15-staff-ticket").await;
+    browser.shot("16-staff-ticket").await;
     browser.press("Start review").await;
     browser.expect_text("Done: the ticket is in review.").await;
     browser
@@ -399,7 +530,7 @@ async fn staff_approves(browser: &Browser, site: &Site, smtp: &SmtpServer) {
     browser
         .expect_text("GitHub id matches a link made before the ticket")
         .await;
-    browser.shot("16-staff-completed").await;
+    browser.shot("17-staff-completed").await;
     browser.press("Sign Out").await;
 }
 
@@ -411,7 +542,7 @@ async fn signed_in_at_the_new_address(browser: &Browser, site: &Site, smtp: &Smt
     browser.expect_text(NEW_ADDRESS).await;
     browser.expect_text("Chrome on Linux this device").await;
     browser.expect_text("GitHub @octocat").await;
-    browser.shot("17-account-after-recovery").await;
+    browser.shot("18-account-after-recovery").await;
     browser.press("Revoke all").await;
     browser
         .expect_text("Revoked the one remembered device.")
@@ -429,6 +560,7 @@ async fn signed_in_at_the_new_address(browser: &Browser, site: &Site, smtp: &Smt
 /// A forged cross-origin POST, a burst of wrong passwords, and the
 /// headers every answer carries.
 fn what_no_browser_does(site: &Site) {
+    command_line_api_refusals(site);
     let forged = request(
         &site.addr,
         "POST",

@@ -1,6 +1,7 @@
 //! The Account page: two-factor authentication (its forms post to
 //! [`super::twofactor`]), the password, linked GitHub and Twitter
-//! accounts, and remembered devices with `Revoke` and `Revoke all`.
+//! accounts, remembered devices with `Revoke` and `Revoke all`, and
+//! command-line tokens (revoked in [`super::cli_tokens`]).
 
 use std::sync::Arc;
 
@@ -33,6 +34,13 @@ struct AccountPage {
     codes_left: u32,
     links: Vec<LinkRow>,
     devices: Vec<DeviceRow>,
+    tokens: Vec<TokenRow>,
+}
+
+struct TokenRow {
+    id: String,
+    label: String,
+    created: String,
 }
 
 struct LinkRow {
@@ -94,6 +102,17 @@ pub async fn page(State(app): State<Arc<App>>, member: Member) -> Reply {
             last_client: d.last_client.unwrap_or_else(|| "-".to_owned()),
         })
         .collect();
+    let tokens = app
+        .tokens
+        .list(account)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            label: t.label,
+            created: when(t.created_at),
+        })
+        .collect();
     render(&AccountPage {
         page: member.visitor.page().await?,
         login: member.user.login.clone(),
@@ -102,6 +121,7 @@ pub async fn page(State(app): State<Arc<App>>, member: Member) -> Reply {
         codes_left,
         links,
         devices,
+        tokens,
     })
 }
 

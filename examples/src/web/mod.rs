@@ -1,6 +1,9 @@
 //! The site: its state, its routes and the layers around them.
 
 mod account;
+mod api;
+mod cli_login;
+mod cli_tokens;
 mod confirm;
 mod connect;
 mod guard;
@@ -22,7 +25,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use latchkey::SignIn;
 use time::Duration;
 use tower_sessions::cookie::SameSite;
@@ -39,6 +42,8 @@ pub struct App {
     pub flow: SignIn,
     /// The host's own records.
     pub book: Book,
+    /// The site's command-line tokens.
+    pub tokens: crate::tokens::Tokens,
     /// The stand-in identity provider.
     pub standin: StandIn,
     /// Whether cookies are `Secure` (not on plain loopback).
@@ -65,6 +70,13 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
         .with_secure(app.secure)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    // The command line's API takes bearer tokens, never cookies or forms:
+    // it is outside the session and CSRF layers.
+    let api = Router::new()
+        .route("/-/v1/login", post(api::begin))
+        .route("/-/v1/done/{poll}", get(api::done))
+        .route("/-/whoami", get(api::whoami))
+        .route("/-/v1/packages/{name}/{version}", put(api::publish));
     Router::new()
         .route("/", get(home::home))
         .route("/static/site.css", get(stylesheet))
@@ -77,6 +89,10 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
         )
         .route("/login/resend", post(signin::resend))
         .route("/logout", post(signin::sign_out))
+        .route(
+            "/login/cli/{id}",
+            get(cli_login::page).post(cli_login::decide),
+        )
         .route("/recover", get(recover::start))
         .route(
             "/recover/ticket",
@@ -91,6 +107,7 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
         .route("/account/devices/revoke", post(account::revoke))
         .route("/account/devices/revoke-all", post(account::revoke_all))
         .route("/account/link", post(account::link))
+        .route("/account/tokens/revoke", post(cli_tokens::revoke))
         .route("/account/2fa/enable", post(twofactor::enable))
         .route("/account/2fa/confirm", post(twofactor::confirm))
         .route("/account/2fa/mode", post(twofactor::mode))
@@ -112,6 +129,7 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(guard::same_origin_forms))
         .layer(sessions)
+        .merge(api)
         .layer(middleware::from_fn(guard::security_headers))
         .with_state(app)
 }

@@ -1,7 +1,8 @@
 //! "Publish a package": a write that, in 2FA's auth-and-writes mode,
 //! asks for a fresh code bound to that one write (`flow.step_up`,
 //! `flow.submit_step_up`), redeemed right before the write
-//! (`two_factor().redeem_approval`).
+//! (`two_factor().redeem_approval`). The command line's publish
+//! ([`super::api`]) shares the digest, the checks and the write.
 
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ pub struct CodeForm {
 }
 
 /// What the write is, as latchkey binds an approval to it.
-fn operation(account: &AccountId, name: &str, version: &str) -> OperationDigest {
+pub(super) fn operation(account: &AccountId, name: &str, version: &str) -> OperationDigest {
     let mut hash = Sha256::new();
     for part in ["latchkey-web publish", account.as_str(), name, version] {
         hash.update((part.len() as u64).to_be_bytes());
@@ -65,7 +66,7 @@ fn operation(account: &AccountId, name: &str, version: &str) -> OperationDigest 
 
 /// npm-like names (lowercase, digits, `-`, `.`, `_`) and dotted numeric
 /// versions.
-fn valid(name: &str, version: &str) -> bool {
+pub(super) fn valid(name: &str, version: &str) -> bool {
     let name_ok = (1..=214).contains(&name.len())
         && name
             .chars()
@@ -106,13 +107,12 @@ pub async fn form(State(app): State<Arc<App>>, member: Member) -> Reply {
 }
 
 /// The write itself; `Err(text)` when it cannot be made.
-async fn write(
+pub(super) async fn write(
     app: &App,
-    member: &Member,
+    account: &AccountId,
     name: &str,
     version: &str,
 ) -> Result<Result<(), String>, AppError> {
-    let account = &member.user.account;
     if let Some(owner) = app.book.package_owner(name).await?
         && owner != account.as_str()
     {
@@ -153,7 +153,7 @@ pub async fn submit(
     let account = &member.user.account;
     let digest = operation(account, &name, &version);
     match app.flow.step_up(account, &digest).await? {
-        StepUp::NotRequired => match write(&app, &member, &name, &version).await? {
+        StepUp::NotRequired => match write(&app, &member.user.account, &name, &version).await? {
             Ok(()) => done(&member, &name, &version).await,
             Err(why) => publish_page(&app, &member, form, Some(why)).await,
         },
@@ -217,7 +217,7 @@ pub async fn confirm(
                 let why = "The approval lapsed. Publish again.".to_owned();
                 return publish_page(&app, &member, PublishForm::default(), Some(why)).await;
             }
-            return match write(&app, &member, &pending.name, &pending.version).await? {
+            return match write(&app, &member.user.account, &pending.name, &pending.version).await? {
                 Ok(()) => done(&member, &pending.name, &pending.version).await,
                 Err(why) => publish_page(&app, &member, PublishForm::default(), Some(why)).await,
             };

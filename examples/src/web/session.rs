@@ -24,6 +24,9 @@ pub const RECOVERY_DRAFT: &str = "recovery_draft";
 pub const OAUTH: &str = "oauth";
 /// Where to go after "Confirm it's you".
 pub const NEXT: &str = "next";
+/// Where to go once signed in: the command-line login page that sent the
+/// visitor to sign in (a path on this site, `/login/cli/…`).
+pub const AFTER_SIGN_IN: &str = "after_sign_in";
 /// A publish waiting for its step-up code ([`PendingPublish`]).
 pub const PUBLISH: &str = "publish";
 

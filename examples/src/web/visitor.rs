@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use axum::http::header::{COOKIE, LOCATION, SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use super::App;
 use super::page::{AppError, Page, Reply, see_other};
-use super::session::{self, AUTH, CSRF, NEXT, NOTICE};
+use super::session::{self, AFTER_SIGN_IN, AUTH, CSRF, NEXT, NOTICE};
 
 /// How long a remembered device is remembered (latchkey's default).
 pub const DEVICE_TTL: Duration = Duration::days(90);
@@ -127,8 +127,18 @@ impl Visitor {
         response: &mut Response,
     ) -> Result<(), AppError> {
         // Nothing from before the sign-in carries over (a pending
-        // challenge, a half-filled ticket), and the id is new.
+        // challenge, a half-filled ticket), and the id is new; only the
+        // command-line login page the visitor came from is kept, to go
+        // back to.
+        let after = session::take::<String>(&self.session, AFTER_SIGN_IN)
+            .await?
+            .filter(|path| path.starts_with("/login/cli/"));
         self.session.clear().await;
+        if let Some(path) = after {
+            response
+                .headers_mut()
+                .insert(LOCATION, HeaderValue::try_from(path)?);
+        }
         self.session.cycle_id().await?;
         session::put(&self.session, AUTH, done.authentication.to_string()).await?;
         rotate_csrf(&self.session).await?;

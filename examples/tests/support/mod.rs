@@ -5,6 +5,7 @@
 // The test uses what it needs; each helper stays small.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod driver;
 pub mod http;
 pub mod site;
