@@ -10,7 +10,7 @@ use latchkey_core::random::{self, SysRng};
 /// so no words; RFC 8628 section 6.1 suggests the same).
 const ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 
-/// `XXXX-XXXX` from [`ALPHABET`]: about 34.6 bits. It is not a secret
+/// `XXXX-XXXX` from 20 consonants (BCDFGHJKLMNPQRSTVWXZ): about 34.6 bits. It is not a secret
 /// and not a way in (the [`CliLoginId`](crate::CliLoginId) is);
 /// it only lets the user match the browser page to their terminal.
 ///
