@@ -10,8 +10,8 @@ use latchkey::cli_login::{CliLoginId, PollToken};
 use latchkey::core::SecretString;
 use latchkey::testing::{Fixture, PASSWORD};
 use latchkey::{
-    CliLoginBegin, CliLoginDecided, CliLoginStarted, CliLoginStatus, ClientContext, Error,
-    PasswordChanged, SecurityEvent, SignIn,
+    Authentication, CliLoginBegin, CliLoginDecided, CliLoginStarted, CliLoginStatus, ClientContext,
+    Error, PasswordChanged, SecurityEvent, SignIn,
 };
 use time::Duration;
 
@@ -32,6 +32,11 @@ async fn poll(w: &World, token: &PollToken) -> CliLoginStatus {
         .poll_cli_login(token, &w.client())
         .await
         .expect("poll")
+}
+
+/// The approval's outcome (the authentication is fresh enough to try).
+async fn approve(w: &World, auth: &Authentication, id: &CliLoginId) -> CliLoginDecided {
+    done(w.flow.approve_cli_login(auth, id).await.expect("approve")).0
 }
 
 /// Waits the poll interval, so the next poll is in time.
@@ -61,12 +66,7 @@ async fn the_whole_handshake_hands_the_account_over_once() {
     );
 
     let auth = w.authentication().await;
-    let (decided, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    let decided = approve(&w, &auth, &started.id).await;
     assert_eq!(decided, CliLoginDecided::Recorded);
     assert_eq!(
         w.flow
@@ -139,12 +139,7 @@ async fn a_denial_is_reported_and_cannot_be_overturned() {
             .expect("deny"),
     );
     assert_eq!(decided, CliLoginDecided::Recorded);
-    let (again, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    let again = approve(&w, &auth, &started.id).await;
     assert_eq!(again, CliLoginDecided::Gone);
     assert_eq!(poll(&w, &started.poll).await, CliLoginStatus::Denied);
 }
@@ -177,12 +172,7 @@ async fn a_password_change_before_collection_voids_the_approval() {
     let w = World::new().await;
     let started = begin(&w).await;
     let auth = w.authentication().await;
-    let (decided, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    let decided = approve(&w, &auth, &started.id).await;
     assert_eq!(decided, CliLoginDecided::Recorded);
     let (changed, _) = done(
         w.flow
@@ -213,12 +203,7 @@ async fn an_expired_session_can_be_neither_shown_approved_nor_collected() {
     );
     // A fresh sign-in now, so only the expiry can refuse.
     let auth = w.sign_in_from(&w.client()).await.authentication;
-    let (decided, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    let decided = approve(&w, &auth, &started.id).await;
     assert_eq!(decided, CliLoginDecided::Gone);
     assert_eq!(poll(&w, &started.poll).await, CliLoginStatus::Expired);
     assert!(w.flow.purge_expired_cli_logins().await.expect("purge") >= 1);
@@ -230,19 +215,9 @@ async fn the_browsers_id_cannot_collect_and_the_poll_token_cannot_approve() {
     let started = begin(&w).await;
     let auth = w.authentication().await;
     let poll_as_id: CliLoginId = started.poll.to_string().parse().expect("same shape");
-    let (decided, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &poll_as_id)
-            .await
-            .expect("approve"),
-    );
+    let decided = approve(&w, &auth, &poll_as_id).await;
     assert_eq!(decided, CliLoginDecided::Gone);
-    let (decided, _) = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    let decided = approve(&w, &auth, &started.id).await;
     assert_eq!(decided, CliLoginDecided::Recorded);
     let id_as_poll: PollToken = started.id.to_string().parse().expect("same shape");
     assert_eq!(poll(&w, &id_as_poll).await, CliLoginStatus::Expired);
@@ -257,12 +232,7 @@ async fn of_sixty_four_concurrent_polls_after_approval_one_collects() {
     let w = Arc::new(World::new().await);
     let started = begin(&w).await;
     let auth = w.authentication().await;
-    let _ = done(
-        w.flow
-            .approve_cli_login(&auth, &started.id)
-            .await
-            .expect("approve"),
-    );
+    approve(&w, &auth, &started.id).await;
     let token = started.poll.to_string();
     let outcomes = latchkey_testkit::race(64, |_| {
         let (w, token) = (w.clone(), token.clone());
