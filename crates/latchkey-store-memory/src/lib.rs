@@ -13,8 +13,9 @@
 //! [`ChallengeStore`](latchkey_challenge::ChallengeStore) in `challenges.rs`,
 //! [`ThrottleStore`](latchkey_throttle::ThrottleStore) in `throttle.rs`,
 //! [`DeviceStore`](latchkey_devices::DeviceStore) in `devices.rs`,
-//! [`StampStore`](latchkey_devices::StampStore) in `stamps.rs` and
-//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore) in `cli_logins.rs`.
+//! [`StampStore`](latchkey_devices::StampStore) in `stamps.rs`,
+//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore) in `cli_logins.rs` and
+//! [`SecurityKeyStore`](latchkey_webauthn::SecurityKeyStore) in `security_keys.rs`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -37,6 +38,7 @@ mod cli_logins;
 mod codes;
 mod credentials;
 mod devices;
+mod security_keys;
 mod stamps;
 mod throttle;
 mod tickets;
@@ -58,6 +60,7 @@ pub struct MemoryStore {
     devices: Mutex<devices::Devices>,
     stamps: Mutex<stamps::Stamps>,
     cli_logins: Mutex<cli_logins::CliLogins>,
+    security_keys: Mutex<security_keys::SecurityKeys>,
 }
 
 impl fmt::Debug for MemoryStore {
