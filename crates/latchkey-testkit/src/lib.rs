@@ -19,10 +19,11 @@
 //! [`two_factor_store_tests!`], [`ticket_store_tests!`],
 //! [`challenge_store_tests!`], [`throttle_store_tests!`],
 //! [`device_store_tests!`], [`stamp_store_tests!`], and
-//! [`cli_login_store_tests!`], which `all_store_tests!` leaves out). Each case is also a
+//! [`cli_login_store_tests!`] and [`security_key_store_tests!`], which
+//! `all_store_tests!` leaves out). Each case is also a
 //! public async function, in the module of the same name as the suite
 //! ([`credentials`], [`codes`], [`two_factor`], [`tickets`], [`challenges`],
-//! [`throttle`], [`devices`], [`stamps`], [`cli_logins`]), for hosts that drive their own
+//! [`throttle`], [`devices`], [`stamps`], [`cli_logins`], [`security_keys`]), for hosts that drive their own
 //! runtime:
 //!
 //! ```
@@ -51,6 +52,7 @@ pub mod credentials;
 pub mod devices;
 mod macros;
 pub mod peers;
+pub mod security_keys;
 pub mod stamps;
 pub mod throttle;
 pub mod tickets;
@@ -77,6 +79,7 @@ pub mod __private {
     pub use latchkey_recovery::TicketStore;
     pub use latchkey_throttle::ThrottleStore;
     pub use latchkey_twofactor::TwoFactorStore;
+    pub use latchkey_webauthn::SecurityKeyStore;
 }
 
 /// A login no earlier run has used: `prefix` and 16 random hex digits.

@@ -262,6 +262,32 @@ macro_rules! cli_login_store_tests {
     };
 }
 
+/// One `#[tokio::test]` per [`security_keys`](crate::security_keys) case
+/// for a [`SecurityKeyStore`](latchkey_webauthn::SecurityKeyStore). Not
+/// part of [`all_store_tests!`](crate::all_store_tests): a host without
+/// security keys needs no such store.
+#[macro_export]
+macro_rules! security_key_store_tests {
+    ($factory:expr) => {
+        $crate::__store_cases!(
+            latchkey_security_key_store_conformance,
+            $crate::security_keys,
+            $crate::__private::SecurityKeyStore,
+            $factory,
+            [
+                a_ceremony_is_taken_once_with_every_field,
+                a_ceremony_is_dead_at_its_expiry_instant,
+                sixty_four_takers_of_one_ceremony_have_one_winner,
+                keys_round_trip_and_credential_ids_are_unique,
+                recording_a_use_is_compare_and_set_on_the_counter,
+                sixty_four_uses_at_one_counter_have_one_winner,
+                rename_and_remove_touch_only_the_accounts_own_key,
+                purge_removes_only_expired_ceremonies,
+            ]
+        );
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __store_cases {

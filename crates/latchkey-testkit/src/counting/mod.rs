@@ -6,6 +6,7 @@ mod cli_logins;
 mod codes;
 mod credentials;
 mod devices;
+mod security_keys;
 mod stamps;
 mod throttle;
 mod tickets;
@@ -17,7 +18,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// A store that forwards every call of the nine store traits (the eight of `all_store_tests!` and `CliLoginStore`) to one store,
+/// A store that forwards every call of the ten store traits (the eight of `all_store_tests!`, `CliLoginStore` and `SecurityKeyStore`) to one store,
 /// or round-robin to several, and counts calls per method: the number of
 /// store round trips a flow takes, or a conformance run "on several
 /// service instances" (stores with their own pools on one database).
