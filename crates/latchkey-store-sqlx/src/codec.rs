@@ -8,6 +8,7 @@ use latchkey_cli_login::UserCode;
 use latchkey_core::{AccountId, StoreError};
 use latchkey_recovery::{Actor, AuditAction, Finding, Provider, TicketState, Topic, Transition};
 use latchkey_twofactor::Mode;
+use latchkey_webauthn::CeremonyPurpose;
 use time::OffsetDateTime;
 
 pub(crate) fn mode(s: &str) -> Result<Mode, StoreError> {
@@ -168,6 +169,32 @@ pub(crate) fn challenge_kind(
     ChallengeKind::from_parts(name, operation).ok_or_else(|| StoreError::corrupt("challenge kind"))
 }
 
+/// A WebAuthn ceremony's purpose as (kind, key name, operation digest).
+pub(crate) fn ceremony_purpose_parts(
+    p: &CeremonyPurpose,
+) -> (&'static str, Option<&str>, Option<&[u8]>) {
+    match p {
+        CeremonyPurpose::Registration { name } => ("registration", Some(name.as_str()), None),
+        CeremonyPurpose::SecondFactor => ("second-factor", None, None),
+        CeremonyPurpose::StepUp { operation } => ("step-up", None, Some(&operation[..])),
+    }
+}
+
+pub(crate) fn ceremony_purpose(
+    kind: &str,
+    name: Option<String>,
+    operation: Option<Vec<u8>>,
+) -> Result<CeremonyPurpose, StoreError> {
+    match (kind, name, operation) {
+        ("registration", Some(name), None) => Ok(CeremonyPurpose::Registration { name }),
+        ("second-factor", None, None) => Ok(CeremonyPurpose::SecondFactor),
+        ("step-up", None, Some(operation)) => Ok(CeremonyPurpose::StepUp {
+            operation: array_of(operation, "ceremony operation")?,
+        }),
+        _ => Err(StoreError::corrupt("WebAuthn ceremony purpose")),
+    }
+}
+
 /// Typed reads of a row's columns, the same on both backends.
 pub(crate) trait Columns {
     /// A `TEXT` column.
@@ -182,6 +209,8 @@ pub(crate) trait Columns {
     fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
     /// A nullable `BLOB` / `BYTEA` column.
     fn bytes_opt(&self, column: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// A `BOOLEAN` column.
+    fn flag(&self, column: &str) -> Result<bool, StoreError>;
 
     /// A `BIGINT` column as a narrower or unsigned integer.
     fn narrow<T: TryFrom<i64>>(&self, column: &str) -> Result<T, StoreError> {
@@ -230,6 +259,7 @@ where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     fn text(&self, column: &str) -> Result<String, StoreError> {
         get(self, column)
@@ -247,6 +277,9 @@ where
         get(self, column)
     }
     fn bytes_opt(&self, column: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self, column)
+    }
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
         get(self, column)
     }
 }

@@ -9,8 +9,9 @@
 //! [`ChallengeStore`](latchkey_challenge::ChallengeStore),
 //! [`ThrottleStore`](latchkey_throttle::ThrottleStore),
 //! [`DeviceStore`](latchkey_devices::DeviceStore),
-//! [`StampStore`](latchkey_devices::StampStore) and
-//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore), so several
+//! [`StampStore`](latchkey_devices::StampStore),
+//! [`CliLoginStore`](latchkey_cli_login::CliLoginStore) and
+//! [`SecurityKeyStore`](latchkey_webauthn::SecurityKeyStore), so several
 //! service instances can share one database. [`testing`] makes throwaway
 //! databases for tests.
 //!
@@ -22,16 +23,20 @@
 //! AND account`, an account's first security stamp an `INSERT ... ON
 //! CONFLICT DO UPDATE ... RETURNING` that hands every concurrent caller the
 //! one stored, a command-line login's approval or denial an `UPDATE ...
-//! WHERE state = 'pending' AND expires_at > $now`. Where the decision
-//! needs Rust (the backoff of throttled attempts, the hourly cap of mailed
-//! codes, a command-line login's poll, which answers by the previous poll
-//! and claims an approval) it runs inside a transaction that first locks
-//! what it decides on: `BEGIN IMMEDIATE` on SQLite (one writer at a time),
-//! `SELECT ... FOR UPDATE` on a row on PostgreSQL.
+//! WHERE state = 'pending' AND expires_at > $now`, taking a WebAuthn
+//! ceremony a `DELETE ... RETURNING` (its expiry checked on the row it
+//! returns), recording a security key's use an `UPDATE ... WHERE counter
+//! = $seen`. Where the decision needs Rust (the backoff of throttled
+//! attempts, the hourly cap of mailed codes, a command-line login's poll,
+//! which answers by the previous poll and claims an approval) it runs
+//! inside a transaction that first locks what it decides on: `BEGIN
+//! IMMEDIATE` on SQLite (one writer at a time), `SELECT ... FOR UPDATE` on
+//! a row on PostgreSQL.
 //!
 //! Secrets are stored as they come: password hashes as PHC strings, codes
 //! as keyed digests, TOTP secrets sealed, command-line logins' ids and poll
-//! tokens as their SHA-256. Times are stored as unix nanoseconds
+//! tokens and WebAuthn ceremonies' ids as their SHA-256 (security keys
+//! have only public material). Times are stored as unix nanoseconds
 //! (`BIGINT`), so the range is the years 1677 to 2262.
 //!
 //! The schema comes with the crate as migrations; run them with
@@ -74,6 +79,7 @@ mod codec;
 mod codes;
 mod credentials;
 mod devices;
+mod security_keys;
 mod stamps;
 mod throttle;
 mod tickets;
@@ -119,6 +125,7 @@ macro_rules! impl_stores {
         $crate::devices::impl_device_store!($store);
         $crate::stamps::impl_stamp_store!($store);
         $crate::cli_logins::impl_cli_login_store!($store, $for_update);
+        $crate::security_keys::impl_security_key_store!($store);
     };
 }
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -68,6 +68,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "cli logins",
         include_str!("../migrations/sqlite/0004_cli_logins.sql"),
     ),
+    (
+        5,
+        "security keys",
+        include_str!("../migrations/sqlite/0005_security_keys.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -2,8 +2,8 @@
 //! database driven through several pools at once (see `common`).
 //! SQLite always runs; PostgreSQL runs when `LATCHKEY_TEST_POSTGRES_URL`
 //! is set and otherwise prints a SKIPPED line per case. The
-//! `CliLoginStore` suite, which `all_store_tests!` leaves out, runs the
-//! same way beside it.
+//! `CliLoginStore` and `SecurityKeyStore` suites, which `all_store_tests!`
+//! leaves out, run the same way beside it.
 
 mod common;
 
@@ -11,6 +11,7 @@ mod common;
 mod sqlite {
     latchkey_testkit::all_store_tests!(crate::common::sqlite());
     latchkey_testkit::cli_login_store_tests!(crate::common::sqlite());
+    latchkey_testkit::security_key_store_tests!(crate::common::sqlite());
 }
 
 /// Each case in its own PostgreSQL schema, through `common::POOLS` pools.
@@ -24,6 +25,12 @@ mod postgres {
         crate::common::postgres(url)
     });
     latchkey_testkit::cli_login_store_tests!({
+        let Some(url) = latchkey_store_sqlx::testing::postgres_url() else {
+            return;
+        };
+        crate::common::postgres(url)
+    });
+    latchkey_testkit::security_key_store_tests!({
         let Some(url) = latchkey_store_sqlx::testing::postgres_url() else {
             return;
         };

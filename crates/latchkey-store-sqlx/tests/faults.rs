@@ -29,6 +29,7 @@ use latchkey_store_sqlx::{PostgresStore, SqliteStore, testing};
 use latchkey_testkit::fresh_account;
 use latchkey_throttle::{AttemptPolicy, ThrottleKey, ThrottleStore};
 use latchkey_twofactor::TwoFactorStore;
+use latchkey_webauthn::{KeyUse, SecurityKeyStore};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgConnection};
 use time::{Duration, OffsetDateTime};
@@ -193,6 +194,28 @@ async fn sqlite_calls_on_a_closed_pool_are_unavailable_errors() {
     assert!(is_unavailable(
         &store.poll_cli_login(&[0; 32], t0(), Duration::ZERO).await
     ));
+    assert!(is_unavailable(&store.take_ceremony(&[0; 32], t0()).await));
+    assert!(is_unavailable(&store.security_keys(&account).await));
+    assert!(is_unavailable(
+        &store
+            .record_key_use(
+                &account,
+                &[0; 16],
+                0,
+                KeyUse {
+                    passkey: "{}".to_owned(),
+                    counter: 1,
+                    backed_up: false,
+                    backup_eligible: false,
+                    at: t0(),
+                },
+            )
+            .await
+    ));
+    assert!(is_unavailable(
+        &store.remove_security_key(&account, &[0; 16]).await
+    ));
+    assert!(is_unavailable(&store.purge_expired_ceremonies(t0()).await));
 }
 
 /// The realistic case: a code is mailed, then the database goes away
@@ -256,6 +279,15 @@ async fn undecodable_rows_are_corrupt_errors() {
          9000000000000000000, 'pending', $1, NULL, NULL)",
         "INSERT INTO latchkey_cli_logins VALUES (randomblob(32), zeroblob(32), 'BCDF-GHJK', NULL, \
          0, 9000000000000000000, 'claimed', $1, NULL, NULL)",
+        // Live until 2255: a ceremony for no known purpose, then a step-up
+        // without its operation; a key whose counter is past u32::MAX.
+        "INSERT INTO latchkey_webauthn_ceremonies VALUES (zeroblob(32), $1, 'telepathy', NULL, \
+         NULL, '{}', 9000000000000000000)",
+        "INSERT INTO latchkey_webauthn_ceremonies VALUES \
+         (x'0101010101010101010101010101010101010101010101010101010101010101', $1, 'step-up', \
+         NULL, NULL, '{}', 9000000000000000000)",
+        "INSERT INTO latchkey_security_keys VALUES (zeroblob(16), $1, 'k', '{}', 4294967296, \
+         FALSE, FALSE, 0, NULL)",
     ] {
         sqlx::query(sql)
             .bind(account.as_str())
@@ -303,6 +335,9 @@ async fn undecodable_rows_are_corrupt_errors() {
     assert!(is_corrupt(
         &store.poll_cli_login(&[0; 32], t0(), Duration::ZERO).await
     ));
+    assert!(is_corrupt(&store.take_ceremony(&[0; 32], t0()).await));
+    assert!(is_corrupt(&store.take_ceremony(&[1; 32], t0()).await));
+    assert!(is_corrupt(&store.security_keys(&account).await));
 }
 
 /// A PostgreSQL store whose sessions are named `application_name`, in

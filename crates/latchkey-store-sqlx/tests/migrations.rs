@@ -7,8 +7,10 @@
 //!   challenges made before it read back with the all-zero stamp (no
 //!   account's, so they stop matching), and devices and stamps work at
 //!   once;
-//! - release three (0001 to 0003): `migrate` applies 0004 alone, and
-//!   command-line logins work at once.
+//! - release three (0001 to 0003): `migrate` applies 0004 (and 0005),
+//!   and command-line logins work at once;
+//! - release four (0001 to 0004): `migrate` applies 0005 alone, and
+//!   security keys and their ceremonies work at once.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,9 @@ use latchkey_devices::{DeviceId, DeviceRecord, DeviceStore, StampStore};
 use latchkey_store_sqlx::{MigrationReport, PostgresStore, SqliteStore, testing};
 use latchkey_testkit::fresh_account;
 use latchkey_twofactor::TwoFactorStore;
+use latchkey_webauthn::{
+    CeremonyPurpose, CeremonyRecord, KeyUse, SecurityKeyRecord, SecurityKeyStore,
+};
 use sqlx::migrate::Migrator;
 use time::{Duration, OffsetDateTime};
 
@@ -53,6 +58,7 @@ fn upgraded(n: usize) -> MigrationReport {
         (2, "throttled attempts"),
         (3, "devices and stamps"),
         (4, "cli logins"),
+        (5, "security keys"),
     ];
     MigrationReport {
         applied: all[n..]
@@ -382,4 +388,96 @@ async fn postgres_release_three_schema_gets_0004_alone_and_cli_logins_work() {
     let (store, _cleanup) = postgres_release(&url, 3).await;
     assert_eq!(store.migrate().await.expect("upgrade"), upgraded(3));
     check_release_three_upgrade(&store).await;
+}
+
+/// After 0005: a ceremony is stored and taken once, and a key is
+/// registered, listed and used.
+async fn check_release_four_upgrade(store: &impl SecurityKeyStore) {
+    let account = fresh_account();
+    let ceremony = CeremonyRecord {
+        id_digest: [6; 32],
+        account: account.clone(),
+        purpose: CeremonyPurpose::StepUp { operation: [7; 32] },
+        state: r#"{"challenge":"c29tZSBzdGF0ZQ"}"#.to_owned(),
+        expires_at: t0() + Duration::minutes(5),
+    };
+    assert!(
+        store
+            .insert_ceremony(ceremony.clone())
+            .await
+            .expect("insert_ceremony"),
+        "a ceremony must be stored after the upgrade"
+    );
+    assert_eq!(
+        store
+            .take_ceremony(&ceremony.id_digest, t0())
+            .await
+            .expect("take_ceremony"),
+        Some(ceremony.clone())
+    );
+    assert_eq!(
+        store
+            .take_ceremony(&ceremony.id_digest, t0())
+            .await
+            .expect("take_ceremony"),
+        None,
+        "taken once"
+    );
+    let key = SecurityKeyRecord {
+        account: account.clone(),
+        credential_id: vec![8; 16],
+        name: "YubiKey 5C".to_owned(),
+        passkey: r#"{"cred":{"counter":0}}"#.to_owned(),
+        counter: 0,
+        backup_eligible: false,
+        backed_up: false,
+        created_at: t0(),
+        last_used_at: None,
+    };
+    assert!(
+        store
+            .add_security_key(key.clone())
+            .await
+            .expect("add_security_key"),
+        "a key must be registered after the upgrade"
+    );
+    let used = KeyUse {
+        passkey: r#"{"cred":{"counter":1}}"#.to_owned(),
+        counter: 1,
+        backed_up: false,
+        backup_eligible: false,
+        at: t0() + Duration::minutes(1),
+    };
+    assert!(
+        store
+            .record_key_use(&account, &key.credential_id, 0, used.clone())
+            .await
+            .expect("record_key_use")
+    );
+    assert_eq!(
+        store.security_keys(&account).await.expect("security_keys"),
+        [SecurityKeyRecord {
+            passkey: used.passkey,
+            counter: 1,
+            last_used_at: Some(used.at),
+            ..key
+        }]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_release_four_database_gets_0005_alone_and_security_keys_work() {
+    let (store, _cleanup) = sqlite_release(4).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(4));
+    check_release_four_upgrade(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_release_four_schema_gets_0005_alone_and_security_keys_work() {
+    let Some(url) = testing::postgres_url() else {
+        return;
+    };
+    let (store, _cleanup) = postgres_release(&url, 4).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(4));
+    check_release_four_upgrade(&store).await;
 }
