@@ -232,7 +232,10 @@ async fn of_sixty_four_concurrent_polls_after_approval_one_collects() {
     let w = Arc::new(World::new().await);
     let started = begin(&w).await;
     let auth = w.authentication().await;
-    assert_eq!(approve(&w, &auth, &started.id).await, CliLoginDecided::Recorded);
+    assert_eq!(
+        approve(&w, &auth, &started.id).await,
+        CliLoginDecided::Recorded
+    );
     let token = started.poll.to_string();
     let outcomes = latchkey_testkit::race(64, |_| {
         let (w, token) = (w.clone(), token.clone());
