@@ -12,39 +12,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use latchkey::credentials::{CredentialStore, HashSettings, Hasher};
+use latchkey::credentials::CredentialStore;
 use latchkey::{
     Accounts, Answer, ClientContext, InMemoryAccounts, Keys, MailedCodePolicy, SignIn, SignInStep,
     Submitted,
 };
-use latchkey_core::{AccountId, EmailAddress, MailError, Mailer, Message, Pepper};
+use latchkey_core::{AccountId, EmailAddress, Pepper};
 use latchkey_store_memory::MemoryStore;
 use tokio::sync::Semaphore;
 
-const PASSWORD: &str = "violet umbrella sky";
+#[path = "load_support.rs"]
+mod support;
 
-/// Keeps the last code per address, as many mailboxes would.
-#[derive(Debug, Default)]
-struct Mailboxes(std::sync::Mutex<std::collections::HashMap<String, String>>);
-
-#[async_trait::async_trait]
-impl Mailer for Mailboxes {
-    async fn send(&self, message: Message) -> Result<(), MailError> {
-        let first = message.text.lines().next().unwrap_or_default();
-        let code: String = first.chars().filter(char::is_ascii_digit).collect();
-        self.0
-            .lock()
-            .expect("lock")
-            .insert(message.to.as_str().to_owned(), code);
-        Ok(())
-    }
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
+use support::{Capacity, Mailboxes, PASSWORD, peak_rss_kib, reset_peak_rss};
 
 // A report printed to the terminal is this program's whole purpose.
 #[allow(clippy::print_stdout)]
@@ -52,34 +32,10 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with('-'));
     let users: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-
-    // One hash's time, alone, at the default settings.
-    let hasher = Hasher::new(HashSettings::DEFAULT);
-    let phc = hasher.hash(PASSWORD).expect("hash");
-    let started = Instant::now();
-    for _ in 0..10 {
-        let _ = std::hint::black_box(hasher.verify(PASSWORD, &phc).expect("verify"));
-    }
-    let hash_time = started.elapsed().as_secs_f64() / 10.0;
-    // And what the machine really does with every core hashing at once
-    // (memory bandwidth and clock speed do not scale with cores).
-    let per_core = 20;
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..cores {
-            scope.spawn(|| {
-                for _ in 0..per_core {
-                    let _ = std::hint::black_box(hasher.verify(PASSWORD, &phc).expect("verify"));
-                }
-            });
-        }
-    });
-    let all_cores = (cores * per_core) as f64 / started.elapsed().as_secs_f64();
 
     let mailboxes = Arc::new(Mailboxes::default());
     let accounts = Arc::new(InMemoryAccounts::new());
@@ -94,6 +50,10 @@ fn main() {
     .mailed_code_policy(MailedCodePolicy::Always)
     .build()
     .expect("flow");
+    let capacity = Capacity::measure(flow.hasher());
+    let (cores, hash_time, all_cores) = (capacity.cores, capacity.hash_time, capacity.all_cores);
+    // Count only the run (the flow's hasher keeps its work memory).
+    reset_peak_rss();
     let rss_before = peak_rss_kib().unwrap_or(0);
     runtime.block_on(async {
         for n in 0..users {
@@ -132,13 +92,7 @@ fn main() {
                 else {
                     return false;
                 };
-                let code = mailboxes
-                    .0
-                    .lock()
-                    .expect("lock")
-                    .get(&format!("u{n}@example.com"))
-                    .cloned()
-                    .unwrap_or_default();
+                let code = mailboxes.code(&format!("u{n}@example.com"));
                 matches!(
                     flow.submit(&challenge, Answer::MailedCode(&code), &client)
                         .await
@@ -151,7 +105,7 @@ fn main() {
     });
     let elapsed = started.elapsed().as_secs_f64();
     let throughput = users as f64 / elapsed;
-    let bound = cores as f64 / hash_time;
+    let bound = capacity.bound();
     let peak = peak_rss_kib().unwrap_or(0);
     println!("sign-ins: {signed_in}/{users} completed, {concurrency} at a time, {cores} cores");
     println!(

@@ -94,6 +94,11 @@ pub struct CredentialChecker {
     hasher: Hasher,
     dummy_phc: Arc<str>,
     executor: Arc<dyn BlockingExecutor>,
+    /// One permit per hash the hasher may run at once: a caller waits
+    /// for one as a future before its job reaches the executor, so an
+    /// overload queues as small futures, never as blocked threads (each
+    /// with its stack) waiting inside the hasher.
+    slots: Arc<async_lock::Semaphore>,
 }
 
 impl std::fmt::Debug for CredentialChecker {
@@ -122,6 +127,7 @@ impl CredentialChecker {
         let dummy_phc = hasher.hash(&dummy_password)?;
         Ok(Self {
             store,
+            slots: Arc::new(async_lock::Semaphore::new(hasher.max_in_flight())),
             hasher,
             dummy_phc: dummy_phc.into(),
             executor: Arc::new(Inline),
@@ -141,6 +147,7 @@ impl CredentialChecker {
     async fn hash_off_thread(&self, password: &str) -> Result<String, Error> {
         let hasher = self.hasher.clone();
         let password = Zeroizing::new(password.to_owned());
+        let _slot = self.slots.acquire().await;
         offload(&*self.executor, move || hasher.hash(&password)).await?
     }
 
@@ -265,6 +272,7 @@ impl CredentialChecker {
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
         let checker = self.clone();
         let password = Zeroizing::new(password.to_owned());
+        let _slot = self.slots.acquire().await;
         offload(&*self.executor, move || {
             checker.verify_found(found, &password)
         })

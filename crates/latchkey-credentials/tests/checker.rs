@@ -476,3 +476,52 @@ async fn req_41_debug_never_shows_a_password_hash() {
         assert!(!shown.contains("$argon2"), "{shown}");
     }
 }
+
+/// Counts the jobs running at once on tokio's blocking pool, and the
+/// most ever seen.
+#[derive(Debug, Default)]
+struct Watching {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl latchkey_core::executor::BlockingExecutor for Watching {
+    async fn run_blocking(
+        &self,
+        job: latchkey_core::executor::BlockingJob,
+    ) -> Result<(), latchkey_core::executor::ExecutorError> {
+        use std::sync::atomic::Ordering;
+        let running = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(running, Ordering::SeqCst);
+        let done = tokio::task::spawn_blocking(job)
+            .await
+            .map_err(latchkey_core::executor::ExecutorError::new);
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        done
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_overload_waits_as_futures_never_as_more_jobs_than_hashes_in_flight() {
+    let store = Arc::new(MemoryStore::new());
+    let watching = Arc::new(Watching::default());
+    let hasher = Hasher::new(HashSettings::below_floor(1024, 2, 1).unwrap()).with_max_in_flight(2);
+    let checker = CredentialChecker::new(store, hasher)
+        .unwrap()
+        .with_executor(watching.clone());
+    let checks: Vec<_> = (0..32)
+        .map(|i| {
+            let checker = checker.clone();
+            tokio::spawn(async move { checker.check(&format!("nobody{i}"), "guess").await })
+        })
+        .collect();
+    for check in checks {
+        assert_eq!(check.await.unwrap().unwrap(), CheckOutcome::Denied);
+    }
+    let most = watching.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&most),
+        "32 concurrent checks reached the executor {most} at a time; the bound is 2"
+    );
+}
