@@ -57,6 +57,13 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Counts an error and says what it was (the first few).
+fn failed(tally: &Tally, what: &str, e: &latchkey::Error) {
+    if tally.errors.fetch_add(1, Ordering::Relaxed) < 5 {
+        eprintln!("error in {what}: {e} ({e:?})");
+    }
+}
+
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     if samples.is_empty() {
         return f64::NAN;
@@ -87,13 +94,13 @@ async fn ordinary(flow: &SignIn, mail: &Mailboxes, tally: &Tally, n: usize, arri
             return;
         }
         Ok(_) => return bump(&tally.unexpected),
-        Err(_) => return bump(&tally.errors),
+        Err(e) => return failed(tally, "start", &e),
     };
     let started = Instant::now();
     match flow.resend(&challenge, &client).await {
         Ok(Resent::Sent { .. } | Resent::TooSoon { .. }) => {}
         Ok(_) => bump(&tally.unexpected),
-        Err(_) => bump(&tally.errors),
+        Err(e) => failed(tally, "resend", &e),
     }
     tally
         .resends
@@ -113,7 +120,7 @@ async fn ordinary(flow: &SignIn, mail: &Mailboxes, tally: &Tally, n: usize, arri
     match answered {
         Ok(Submitted::SignedIn(_)) => {}
         Ok(_) => bump(&tally.unexpected),
-        Err(_) => bump(&tally.errors),
+        Err(e) => failed(tally, "submit", &e),
     }
 }
 
@@ -129,7 +136,7 @@ async fn hot(flow: &SignIn, tally: &Tally) {
         }
         Ok(SignInStep::Throttled { .. }) => bump(&tally.hot_throttled),
         Ok(_) => bump(&tally.unexpected),
-        Err(_) => bump(&tally.errors),
+        Err(e) => failed(tally, "start (hot)", &e),
     }
 }
 
