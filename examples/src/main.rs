@@ -43,7 +43,7 @@ use crate::web::App;
 /// not contain it.
 const ISSUER: &str = "latchkey example";
 
-/// How often expired sessions are deleted.
+/// How often expired sessions (and latchkey's expired records) are deleted.
 const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(600);
 
 #[tokio::main]
@@ -124,6 +124,17 @@ async fn run(args: Args) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot build the sign-in flow: {e}"))?;
     say(&staff_account::ensure(&flow, &book).await?);
+    // Expired challenges, devices, command-line logins and idle counters.
+    let sweeper = flow.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SESSION_SWEEP);
+        loop {
+            every.tick().await;
+            if let Err(e) = sweeper.purge_expired().await {
+                eprintln!("error: the purge failed: {e}");
+            }
+        }
+    });
     let app = Arc::new(App {
         flow,
         book,

@@ -1,10 +1,12 @@
 //! The site's own command-line tokens: what it mints when a command line
 //! collects an approved login (latchkey hands over the account; the token
-//! is the host's). Only the SHA-256 of each token is stored; the Account
-//! page lists them and revokes them, and a credential change (a new
-//! security stamp) revokes them all.
+//! is the host's). Only the SHA-256 of each token is stored, with the
+//! account's security stamp it was minted under: every use checks that
+//! stamp (`SignIn::stamp_is_current`), so a credential change ends the
+//! token whoever made it. The Account page lists and revokes them, and a
+//! `StampChanged` event deletes them (tidying, not the guarantee).
 
-use latchkey::core::{AccountId, StoreError};
+use latchkey::core::{AccountId, SecurityStamp, StoreError};
 use latchkey_store_sqlx::sqlx;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -21,6 +23,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS example_cli_tokens (
     digest TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
     label TEXT NOT NULL,
+    stamp TEXT NOT NULL,
     created_at BIGINT NOT NULL)";
 
 /// A token as the Account page lists it.
@@ -60,6 +63,7 @@ impl Tokens {
     pub async fn mint(
         &self,
         account: &AccountId,
+        stamp: &SecurityStamp,
         label: &str,
         now: OffsetDateTime,
     ) -> Result<Zeroizing<String>, StoreError> {
@@ -70,12 +74,13 @@ impl Tokens {
             "{PREFIX}{}",
             data_encoding::BASE64URL_NOPAD.encode(&secret[..])
         ));
-        let sql = "INSERT INTO example_cli_tokens (digest, account_id, label, created_at)
-                   VALUES ($1, $2, $3, $4)";
+        let sql = "INSERT INTO example_cli_tokens (digest, account_id, label, stamp, created_at)
+                   VALUES ($1, $2, $3, $4, $5)";
         on_pool!(&self.db, pool => sqlx::query(sql)
             .bind(digest(&token))
             .bind(account.as_str())
             .bind(label)
+            .bind(data_encoding::HEXLOWER.encode(&stamp.0))
             .bind(now.unix_timestamp())
             .execute(pool)
             .await
@@ -84,27 +89,49 @@ impl Tokens {
         Ok(token)
     }
 
-    /// The account a bearer token belongs to, if it is one of ours. The
-    /// lookup is by digest (a token is 256 random bits, so its digest
-    /// gives nothing to guess), and the found digest is compared again
-    /// in constant time.
-    pub async fn account(&self, token: &str) -> Result<Option<AccountId>, StoreError> {
+    /// The account a bearer token belongs to and the stamp it was minted
+    /// under, if it is one of ours. The lookup is by digest (a token is
+    /// 256 random bits, so its digest gives nothing to guess), and the
+    /// found digest is compared again in constant time.
+    pub async fn account(
+        &self,
+        token: &str,
+    ) -> Result<Option<(AccountId, SecurityStamp)>, StoreError> {
         if !token.starts_with(PREFIX) || token.len() > 100 {
             return Ok(None);
         }
         let wanted = digest(token);
-        let sql = "SELECT digest, account_id FROM example_cli_tokens WHERE digest = $1";
-        let row: Option<(String, String)> = on_pool!(&self.db, pool => sqlx::query_as(sql)
+        let sql = "SELECT digest, account_id, stamp FROM example_cli_tokens WHERE digest = $1";
+        let row: Option<(String, String, String)> = on_pool!(&self.db, pool => sqlx::query_as(sql)
             .bind(&wanted)
             .fetch_optional(pool)
             .await
             .map_err(failed)?);
-        Ok(match row {
-            Some((found, account)) if bool::from(found.as_bytes().ct_eq(wanted.as_bytes())) => {
-                Some(AccountId::new(account).map_err(|_| StoreError::corrupt("an account id"))?)
-            }
-            _ => None,
-        })
+        let Some((found, account, stamp)) = row else {
+            return Ok(None);
+        };
+        if !bool::from(found.as_bytes().ct_eq(wanted.as_bytes())) {
+            return Ok(None);
+        }
+        let account = AccountId::new(account).map_err(|_| StoreError::corrupt("an account id"))?;
+        let stamp: [u8; 16] = data_encoding::HEXLOWER
+            .decode(stamp.as_bytes())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| StoreError::corrupt("a token's stamp"))?;
+        Ok(Some((account, SecurityStamp(stamp))))
+    }
+
+    /// Deletes one token (it outlived its stamp).
+    pub async fn forget(&self, token: &str) -> Result<(), StoreError> {
+        let sql = "DELETE FROM example_cli_tokens WHERE digest = $1";
+        on_pool!(&self.db, pool => sqlx::query(sql)
+            .bind(digest(token))
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected());
+        Ok(())
     }
 
     /// The account's tokens, newest first.

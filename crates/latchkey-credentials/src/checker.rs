@@ -143,12 +143,26 @@ impl CredentialChecker {
         self
     }
 
+    /// A hashing slot, held twice: by the caller until the executor hands
+    /// the job back, and by the job until it ends. A caller that gives up
+    /// (a dropped request) cannot free the slot while its hash still runs.
+    async fn slot(&self) -> (Arc<SlotGuard>, Arc<SlotGuard>) {
+        let slot = Arc::new(self.slots.acquire_arc().await);
+        (slot.clone(), slot)
+    }
+
     /// Hashes `password` on the executor.
     async fn hash_off_thread(&self, password: &str) -> Result<String, Error> {
         let hasher = self.hasher.clone();
         let password = Zeroizing::new(password.to_owned());
-        let _slot = self.slots.acquire().await;
-        offload(&*self.executor, move || hasher.hash(&password)).await?
+        let (slot, held) = self.slot().await;
+        let hashed = offload(&*self.executor, move || {
+            let _held = held;
+            hasher.hash(&password)
+        })
+        .await;
+        drop(slot);
+        hashed?
     }
 
     /// The hasher in use.
@@ -272,11 +286,14 @@ impl CredentialChecker {
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
         let checker = self.clone();
         let password = Zeroizing::new(password.to_owned());
-        let _slot = self.slots.acquire().await;
-        offload(&*self.executor, move || {
+        let (slot, held) = self.slot().await;
+        let verified = offload(&*self.executor, move || {
+            let _held = held;
             checker.verify_found(found, &password)
         })
-        .await?
+        .await;
+        drop(slot);
+        verified?
     }
 }
 
@@ -405,6 +422,9 @@ impl CredentialChecker {
             .await?)
     }
 }
+
+/// A permit of [`CredentialChecker`]'s hashing slots.
+type SlotGuard = async_lock::SemaphoreGuardArc;
 
 /// Logins are 1 to 320 bytes (the longest email address); anything else
 /// is never looked up.

@@ -78,7 +78,7 @@ impl SecurityKeys {
         else {
             return Ok(Asserted::Refused(Refusal::UnknownKey));
         };
-        if result.counter() != 0 && result.counter() <= key.counter {
+        if (result.counter() != 0 || key.counter != 0) && result.counter() <= key.counter {
             // Stored since the ceremony began: another assertion moved it.
             return Ok(Asserted::CounterRegressed {
                 credential_id: key.credential_id,

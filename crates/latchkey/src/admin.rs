@@ -40,7 +40,8 @@ impl SignIn {
         }
     }
 
-    /// Deletes expired challenges and remembered devices, and throttle
+    /// Deletes expired challenges, remembered devices and command-line
+    /// login sessions (when the flow has their store), and throttle
     /// records that no longer
     /// matter: cleared counters idle for a day and windows that ended a
     /// day ago. A count of uncleared failures is never deleted or lowered,
@@ -54,6 +55,10 @@ impl SignIn {
         let challenges = self.challenges.purge_expired_challenges(now).await?;
         let counters = self.throttle.purge_idle(now - Duration::days(1)).await?;
         let devices = self.devices.purge_expired_devices(now).await?;
-        Ok(challenges + counters + devices)
+        let cli_logins = match &self.cli_logins {
+            Some(store) => store.purge_expired_cli_logins(now).await?,
+            None => 0,
+        };
+        Ok(challenges + counters + devices + cli_logins)
     }
 }

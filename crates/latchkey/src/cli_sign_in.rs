@@ -9,7 +9,7 @@ use std::sync::Arc;
 use latchkey_cli_login::{
     CliLoginDecision, CliLoginId, CliLoginPoll, CliLoginStore, NewCliLogin, PollToken, UserCode,
 };
-use latchkey_core::AccountId;
+use latchkey_core::{AccountId, SecurityStamp};
 use time::{Duration, OffsetDateTime};
 
 use crate::{Authentication, ClientContext, Error, SecurityEvent, Sensitive, SignIn};
@@ -86,10 +86,15 @@ pub enum CliLoginStatus {
     /// change since the approval: begin again.
     Expired,
     /// Approved, and this poll collected it (no other poll will): mint the
-    /// command line's token for `account` now and answer with it.
+    /// command line's token for `account` now and answer with it. Keep
+    /// `stamp` with the token and check it on every use with
+    /// [`SignIn::stamp_is_current`]: a credential change ends the token
+    /// even if no event reached the host.
     Approved {
         /// The account the command line signs in as.
         account: AccountId,
+        /// The account's security stamp the approval was made under.
+        stamp: SecurityStamp,
     },
 }
 
@@ -284,7 +289,7 @@ impl SignIn {
                         self.emit(SecurityEvent::CliLoginCollected {
                             account: account.clone(),
                         });
-                        CliLoginStatus::Approved { account }
+                        CliLoginStatus::Approved { account, stamp }
                     }
                 }
             },

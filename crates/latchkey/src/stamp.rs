@@ -102,6 +102,21 @@ impl SignIn {
         Ok(self.current_stamp(&authentication.account).await? == authentication.stamp)
     }
 
+    /// Whether `stamp` is still `account`'s security stamp: a host's own
+    /// credential (a command-line token, say) made under it lives only as
+    /// long as it is. Constant time.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn stamp_is_current(
+        &self,
+        account: &AccountId,
+        stamp: &SecurityStamp,
+    ) -> Result<bool, Error> {
+        let current = self.current_stamp(account).await?;
+        Ok(subtle::ConstantTimeEq::ct_eq(&current.0[..], &stamp.0[..]).into())
+    }
+
     /// Whether `authentication` is current and younger than the fresh
     /// window (REQ-39).
     pub(crate) async fn is_fresh(&self, authentication: &Authentication) -> Result<bool, Error> {

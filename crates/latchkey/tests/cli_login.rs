@@ -80,8 +80,16 @@ async fn the_whole_handshake_hands_the_account_over_once() {
     assert_eq!(
         poll(&w, &started.poll).await,
         CliLoginStatus::Approved {
-            account: w.jane.clone()
+            account: w.jane.clone(),
+            stamp: auth.stamp(),
         }
+    );
+    assert!(
+        w.flow
+            .stamp_is_current(&w.jane, &auth.stamp())
+            .await
+            .expect("stamp"),
+        "the token's stamp is current until a credential changes"
     );
     wait(&w, &started);
     assert_eq!(
@@ -187,6 +195,13 @@ async fn a_password_change_before_collection_voids_the_approval() {
     );
     assert_eq!(changed, PasswordChanged::Changed);
     assert_eq!(poll(&w, &started.poll).await, CliLoginStatus::Expired);
+    assert!(
+        !w.flow
+            .stamp_is_current(&w.jane, &auth.stamp())
+            .await
+            .expect("stamp"),
+        "a token minted under the old stamp would be dead too"
+    );
 }
 
 #[tokio::test]

@@ -74,8 +74,18 @@ pub async fn begin(
     let Some(origin) = origin(&app, &headers) else {
         return Ok(error(StatusCode::BAD_REQUEST, "no Host header"));
     };
-    let agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    match app.flow.begin_cli_login(&client(peer), agent).await? {
+    // The page shows what asked and from where, so a user sent someone
+    // else's link can tell it is not their own terminal.
+    let agent = headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("a command line");
+    let label = format!("{agent}, from {}", peer.ip());
+    match app
+        .flow
+        .begin_cli_login(&client(peer), Some(&label))
+        .await?
+    {
         CliLoginBegin::Started(started) => Ok(answer(
             StatusCode::OK,
             json!({
@@ -121,10 +131,13 @@ pub async fn done(
         ),
         CliLoginStatus::Denied => error(StatusCode::FORBIDDEN, "the login was denied"),
         CliLoginStatus::Expired => error(StatusCode::GONE, "this login request is over"),
-        CliLoginStatus::Approved { account } => {
+        CliLoginStatus::Approved { account, stamp } => {
             let login = app.book.profile(&account).await?.map(|(l, _)| l);
             let label = format!("command line, signed in from {}", peer.ip());
-            let token = app.tokens.mint(&account, &label, app.flow.now()).await?;
+            let token = app
+                .tokens
+                .mint(&account, &stamp, &label, app.flow.now())
+                .await?;
             answer(
                 StatusCode::OK,
                 json!({ "token": token.as_str(), "username": login }),
@@ -139,10 +152,17 @@ async fn bearer(app: &App, headers: &HeaderMap) -> Result<Result<AccountId, Resp
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let account = match token {
-        Some(token) => app.tokens.account(token.trim()).await?,
-        None => None,
-    };
+    let mut account = None;
+    if let Some(token) = token.map(str::trim)
+        && let Some((owner, stamp)) = app.tokens.account(token).await?
+    {
+        // A token lives only as long as the credentials it came under.
+        if app.flow.stamp_is_current(&owner, &stamp).await? {
+            account = Some(owner);
+        } else {
+            app.tokens.forget(token).await?;
+        }
+    }
     Ok(account.ok_or_else(|| {
         with_header(
             error(

@@ -44,6 +44,15 @@ impl std::fmt::Debug for ConfirmForm {
 /// Where "Confirm it's you" may send the user back to.
 const BACK_TO: &[&str] = &["/account", "/publish"];
 
+/// Whether `next` is one of [`BACK_TO`] or a command-line login's page
+/// (`/login/cli/` and a well-formed id), never anywhere else.
+fn may_go_back_to(next: &str) -> bool {
+    BACK_TO.contains(&next)
+        || next
+            .strip_prefix("/login/cli/")
+            .is_some_and(|id| id.parse::<latchkey::cli_login::CliLoginId>().is_ok())
+}
+
 async fn page(app: &App, member: &Member, error: Option<String>) -> Reply {
     let mode = app.flow.two_factor()?.mode(&member.user.account).await?;
     render(&ConfirmPage {
@@ -78,7 +87,7 @@ pub async fn submit(
             member.visitor.renew(&auth).await?;
             let next = session::take::<String>(&member.visitor.session, NEXT)
                 .await?
-                .filter(|n| BACK_TO.contains(&n.as_str()))
+                .filter(|n| may_go_back_to(n))
                 .unwrap_or_else(|| "/account".to_owned());
             session::notice(&member.visitor.session, "Confirmed. Go ahead.").await?;
             Ok(see_other(&next))
@@ -97,6 +106,26 @@ pub async fn submit(
         }
         Reauthenticated::Throttled { retry_at } => {
             throttled(member.visitor.page().await?, retry_at, app.flow.now())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_go_back_to;
+
+    #[test]
+    fn only_our_pages_are_places_to_go_back_to() {
+        assert!(may_go_back_to("/account"));
+        assert!(may_go_back_to(&format!("/login/cli/{}", "A".repeat(43))));
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example",
+            "/login/cli/",
+            "/login/cli/../../account",
+            "/staff",
+        ] {
+            assert!(!may_go_back_to(elsewhere), "{elsewhere}");
         }
     }
 }
