@@ -38,13 +38,15 @@ fn current_thread() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// Unknown logins and wrong passwords, both of a typical length.
+/// Unknown logins and wrong passwords. Unknown logins have the known
+/// login's length (4), so the test measures whether a login exists, not
+/// how long it is (which the attacker chose and knows).
 fn inputs(rng: &mut BenchRng) -> Vec<(Class, String, String)> {
     (0..support::samples())
         .map(|i| {
             let wrong = format!("wrong password {:06}", rng.random_range(0..1_000_000u32));
             if rng.random::<bool>() {
-                (Class::Left, format!("nobody{i:08}"), wrong)
+                (Class::Left, format!("x{:03}", i % 1000), wrong)
             } else {
                 (Class::Right, "jane".to_owned(), wrong)
             }
