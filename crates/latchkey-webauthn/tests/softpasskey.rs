@@ -7,8 +7,9 @@ use std::sync::Arc;
 use latchkey_core::{AccountId, ManualClock, Pepper};
 use latchkey_store_memory::MemoryStore;
 use latchkey_webauthn::{
-    Asserted, CeremonyPurpose, KeyUse, Refusal, Registered, RegistrationBegin, RelyingParty,
-    SecurityKeyStore, SecurityKeys, Url, parse_assertion, parse_registration,
+    Asserted, AssertionStarted, CeremonyId, CeremonyPurpose, KeyUse, PublicKeyCredential, Refusal,
+    Registered, RegistrationBegin, RelyingParty, SecurityKeyStore, SecurityKeys, Url,
+    parse_assertion, parse_registration,
 };
 use time::{Duration, OffsetDateTime};
 use webauthn_authenticator_rs::WebauthnAuthenticator;
@@ -77,20 +78,13 @@ async fn assert_with(
     purpose: CeremonyPurpose,
     from: &str,
 ) -> Asserted {
-    let started = w
-        .keys
-        .begin_assertion(&w.jane, purpose.clone())
-        .await
-        .expect("begin")
-        .expect("jane has a key");
+    let started = w.begin(purpose.clone()).await;
     let answer = device
         .do_authentication(Url::parse(from).expect("url"), started.options)
         .expect("the authenticator signs");
     let answer = parse_assertion(&serde_json::to_string(&answer).expect("json")).expect("parses");
-    w.keys
-        .finish_assertion(&started.ceremony, &w.jane, &purpose, &answer)
+    w.finish(&started.ceremony, &w.jane, &purpose, &answer)
         .await
-        .expect("finish")
 }
 
 #[tokio::test]
@@ -125,6 +119,29 @@ impl World {
     fn clock_now(&self) -> OffsetDateTime {
         latchkey_core::Clock::now(&*self.clock)
     }
+
+    /// An assertion ceremony of jane's for `purpose` (she has a key).
+    async fn begin(&self, purpose: CeremonyPurpose) -> AssertionStarted {
+        self.keys
+            .begin_assertion(&self.jane, purpose)
+            .await
+            .expect("begin")
+            .expect("jane has a key")
+    }
+
+    /// Finishes `ceremony` as `who`, for `purpose`, with `answer`.
+    async fn finish(
+        &self,
+        ceremony: &CeremonyId,
+        who: &AccountId,
+        purpose: &CeremonyPurpose,
+        answer: &PublicKeyCredential,
+    ) -> Asserted {
+        self.keys
+            .finish_assertion(ceremony, who, purpose, answer)
+            .await
+            .expect("finish")
+    }
 }
 
 /// An assertion made for these options by `device` on a page at `page`
@@ -132,21 +149,14 @@ impl World {
 /// report them), finished by the service.
 async fn forged(w: &World, device: &mut SoftPasskey, page: &str, rp_id: &str) -> Asserted {
     let purpose = CeremonyPurpose::SecondFactor;
-    let started = w
-        .keys
-        .begin_assertion(&w.jane, purpose.clone())
-        .await
-        .expect("begin")
-        .expect("a key");
+    let started = w.begin(purpose.clone()).await;
     let mut options = started.options;
     options.public_key.rp_id = rp_id.to_owned();
     let answer = device
         .do_authentication(Url::parse(page).expect("url"), options)
         .expect("the authenticator signs what its client asks");
-    w.keys
-        .finish_assertion(&started.ceremony, &w.jane, &purpose, &answer)
+    w.finish(&started.ceremony, &w.jane, &purpose, &answer)
         .await
-        .expect("finish")
 }
 
 #[tokio::test]
@@ -195,38 +205,20 @@ async fn a_replayed_assertion_is_refused() {
         Registered::Added(_)
     ));
     let purpose = CeremonyPurpose::SecondFactor;
-    let started = w
-        .keys
-        .begin_assertion(&w.jane, purpose.clone())
-        .await
-        .expect("begin")
-        .expect("a key");
+    let started = w.begin(purpose.clone()).await;
     let answer = device
         .do_authentication(origin(), started.options)
         .expect("signs");
     let first = w
-        .keys
-        .finish_assertion(&started.ceremony, &w.jane, &purpose, &answer)
-        .await
-        .expect("finish");
+        .finish(&started.ceremony, &w.jane, &purpose, &answer)
+        .await;
     assert!(matches!(first, Asserted::Verified { .. }));
     let again = w
-        .keys
-        .finish_assertion(&started.ceremony, &w.jane, &purpose, &answer)
-        .await
-        .expect("finish");
+        .finish(&started.ceremony, &w.jane, &purpose, &answer)
+        .await;
     assert_eq!(again, Asserted::Expired, "the ceremony is taken once");
-    let fresh = w
-        .keys
-        .begin_assertion(&w.jane, purpose.clone())
-        .await
-        .expect("begin")
-        .expect("a key");
-    let replayed = w
-        .keys
-        .finish_assertion(&fresh.ceremony, &w.jane, &purpose, &answer)
-        .await
-        .expect("finish");
+    let fresh = w.begin(purpose.clone()).await;
+    let replayed = w.finish(&fresh.ceremony, &w.jane, &purpose, &answer).await;
     assert_eq!(replayed, Asserted::Refused(Refusal::WrongChallenge));
 }
 
@@ -286,23 +278,14 @@ async fn a_ceremony_is_dead_after_five_minutes_and_only_for_its_account_and_purp
         (AccountId::new("joe").expect("id"), purpose.clone(), false),
         (w.jane.clone(), purpose.clone(), true),
     ] {
-        let started = w
-            .keys
-            .begin_assertion(&w.jane, purpose.clone())
-            .await
-            .expect("begin")
-            .expect("a key");
+        let started = w.begin(purpose.clone()).await;
         let answer = device
             .do_authentication(origin(), started.options)
             .expect("signs");
         if late {
             w.clock.advance(Duration::minutes(5));
         }
-        let outcome = w
-            .keys
-            .finish_assertion(&started.ceremony, &who, &asked, &answer)
-            .await
-            .expect("finish");
+        let outcome = w.finish(&started.ceremony, &who, &asked, &answer).await;
         assert_eq!(outcome, Asserted::Expired, "{who:?} {asked:?} late={late}");
     }
 }
@@ -341,7 +324,7 @@ async fn futures_race(
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let (w, barrier, answer) = (w.clone(), barrier.clone(), answer.clone());
-            let ceremony: latchkey_webauthn::CeremonyId = ceremony.parse().expect("id");
+            let ceremony: CeremonyId = ceremony.parse().expect("id");
             tokio::spawn(async move {
                 barrier.wait().await;
                 w.keys
