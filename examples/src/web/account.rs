@@ -14,7 +14,7 @@ use axum::response::Response;
 use latchkey::core::SecretString;
 use latchkey::devices::{DeviceId, DeviceToken};
 use latchkey::twofactor::Mode;
-use latchkey::{Accounts, DeviceCookie, PasswordChanged, Sensitive};
+use latchkey::{Accounts, DeviceCookie, PasswordChanged};
 use serde::Deserialize;
 
 use super::App;
@@ -165,14 +165,10 @@ pub async fn change_password(
             &SecretString::new(form.new),
         )
         .await?;
-    let Sensitive::Done {
-        outcome,
-        authentication,
-    } = answer
-    else {
-        return member.confirm_first("/account").await;
+    let outcome = match member.settle(answer, "/account").await? {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
     };
-    member.visitor.renew(&authentication).await?;
     let text = match outcome {
         PasswordChanged::Changed => {
             "Password changed. Every other session and remembered device is signed out.".to_owned()
@@ -234,14 +230,16 @@ pub async fn revoke(
 
 /// `POST /account/devices/revoke-all`: "Revoke all" (a sensitive change).
 pub async fn revoke_all(State(app): State<Arc<App>>, member: Member) -> Reply {
-    let Sensitive::Done {
-        outcome,
-        authentication,
-    } = app.flow.revoke_all_devices(&member.user.auth).await?
-    else {
-        return member.confirm_first("/account").await;
+    let outcome = match member
+        .settle(
+            app.flow.revoke_all_devices(&member.user.auth).await?,
+            "/account",
+        )
+        .await?
+    {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
     };
-    member.visitor.renew(&authentication).await?;
     session::notice(
         &member.visitor.session,
         match outcome {

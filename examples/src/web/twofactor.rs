@@ -7,8 +7,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
+use latchkey::Accounts;
 use latchkey::twofactor::{ChangeOutcome, ConfirmOutcome, FactorOutcome, Mode, SecondFactor};
-use latchkey::{Accounts, Sensitive};
 use serde::Deserialize;
 
 use super::App;
@@ -77,17 +77,18 @@ fn inline_svg(svg: &str) -> String {
 
 /// `POST /account/2fa/enable`: "Enable two-factor authentication".
 pub async fn enable(State(app): State<Arc<App>>, member: Member) -> Reply {
-    let Sensitive::Done {
-        outcome: enrolment,
-        authentication,
-    } = app
-        .flow
-        .begin_two_factor(&member.user.auth, &member.user.login)
+    let enrolment = match member
+        .settle(
+            app.flow
+                .begin_two_factor(&member.user.auth, &member.user.login)
+                .await?,
+            "/account",
+        )
         .await?
-    else {
-        return member.confirm_first("/account").await;
+    {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
     };
-    member.visitor.renew(&authentication).await?;
     render(&SetupPage {
         page: member.visitor.page().await?,
         qr_svg: Some(inline_svg(&enrolment.uri.qr_svg())),
@@ -103,19 +104,20 @@ pub async fn confirm(
     member: Member,
     Form(form): Form<CodeForm>,
 ) -> Reply {
-    let Sensitive::Done {
-        outcome,
-        authentication,
-    } = app
-        .flow
-        .confirm_two_factor(&member.user.auth, form.code.trim())
-        .await?
-    else {
-        return member.confirm_first("/account").await;
-    };
     // Turning 2FA on changed the account's stamp: this session goes on
     // with the renewed authentication, every other one ends.
-    member.visitor.renew(&authentication).await?;
+    let outcome = match member
+        .settle(
+            app.flow
+                .confirm_two_factor(&member.user.auth, form.code.trim())
+                .await?,
+            "/account",
+        )
+        .await?
+    {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
+    };
     let again = |error: &str| SetupPage {
         page: Page::default(),
         qr_svg: None,
@@ -205,17 +207,18 @@ pub async fn regenerate(
     member: Member,
     Form(form): Form<CodeForm>,
 ) -> Reply {
-    let Sensitive::Done {
-        outcome,
-        authentication,
-    } = app
-        .flow
-        .regenerate_recovery_codes(&member.user.auth, factor(&form.code))
+    let outcome = match member
+        .settle(
+            app.flow
+                .regenerate_recovery_codes(&member.user.auth, factor(&form.code))
+                .await?,
+            "/account",
+        )
         .await?
-    else {
-        return member.confirm_first("/account").await;
+    {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
     };
-    member.visitor.renew(&authentication).await?;
     match outcome {
         ChangeOutcome::Done(codes) => render(&CodesPage {
             page: member.visitor.page().await?,
@@ -235,17 +238,18 @@ pub async fn disable(
     member: Member,
     Form(form): Form<CodeForm>,
 ) -> Reply {
-    let Sensitive::Done {
-        outcome,
-        authentication,
-    } = app
-        .flow
-        .disable_two_factor(&member.user.auth, factor(&form.code))
+    let outcome = match member
+        .settle(
+            app.flow
+                .disable_two_factor(&member.user.auth, factor(&form.code))
+                .await?,
+            "/account",
+        )
         .await?
-    else {
-        return member.confirm_first("/account").await;
+    {
+        Ok(outcome) => outcome,
+        Err(confirm_first) => return Ok(confirm_first),
     };
-    member.visitor.renew(&authentication).await?;
     let text = match outcome {
         ChangeOutcome::Done(()) => "Two-factor authentication is off. Sign-ins from new devices \
                                     get a mailed one-time password again."

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use latchkey::core::AccountId;
-use latchkey::{Authentication, ClientContext, DeviceCookie, SignedIn};
+use latchkey::{Authentication, ClientContext, DeviceCookie, Sensitive, SignedIn};
 use time::Duration;
 use tower_sessions::Session;
 
@@ -197,6 +197,27 @@ impl Member {
     /// (latchkey keeps its own check private).
     pub fn is_fresh(&self, app: &App) -> bool {
         app.flow.now() - self.user.auth.at() < app.fresh_window
+    }
+
+    /// A sensitive change's outcome once latchkey tried it (the session
+    /// goes on under the authentication it returned), or, when it asked
+    /// for a fresh one, the "Confirm it's you" redirect (back to `next`)
+    /// to answer instead.
+    pub async fn settle<T>(
+        &self,
+        answer: Sensitive<T>,
+        next: &str,
+    ) -> Result<Result<T, Response>, AppError> {
+        match answer {
+            Sensitive::Done {
+                outcome,
+                authentication,
+            } => {
+                self.visitor.renew(&authentication).await?;
+                Ok(Ok(outcome))
+            }
+            Sensitive::NeedsFreshAuthentication => Ok(Err(self.confirm_first(next).await?)),
+        }
     }
 
     /// "Confirm it's you" first, then back to `next`.
