@@ -165,9 +165,26 @@ impl TwoFactorStore for MemoryStore {
         Ok(all
             .entries
             .get_mut(account)
-            .filter(|e| e.state.authenticator.is_some())
+            .filter(|e| e.state.mode != Mode::Off)
             .map(|e| e.state.mode = mode)
             .is_some())
+    }
+
+    async fn enable_without_app(
+        &self,
+        account: &AccountId,
+        recovery_codes: Vec<RecoveryDigest>,
+        mode: Mode,
+    ) -> Result<bool, StoreError> {
+        let mut all = lock(&self.two_factor);
+        let entry = all.entries.entry(account.clone()).or_default();
+        if entry.state.mode != Mode::Off {
+            return Ok(false);
+        }
+        entry.state.mode = mode;
+        entry.state.recovery_codes_left = recovery_count(&recovery_codes);
+        entry.recovery_codes = recovery_codes;
+        Ok(true)
     }
 
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {

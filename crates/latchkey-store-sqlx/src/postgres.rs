@@ -57,6 +57,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "security keys",
         include_str!("../migrations/postgres/0005_security_keys.sql"),
     ),
+    (
+        6,
+        "two factor without app",
+        include_str!("../migrations/postgres/0006_two_factor_without_app.sql"),
+    ),
 ];
 
 impl PostgresStore {

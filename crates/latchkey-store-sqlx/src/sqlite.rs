@@ -73,6 +73,11 @@ static MIGRATIONS: &[crate::Embedded] = &[
         "security keys",
         include_str!("../migrations/sqlite/0005_security_keys.sql"),
     ),
+    (
+        6,
+        "two factor without app",
+        include_str!("../migrations/sqlite/0006_two_factor_without_app.sql"),
+    ),
 ];
 
 impl SqliteStore {

@@ -1,6 +1,7 @@
 //! [`TwoFactorStore`](latchkey_twofactor::TwoFactorStore): the active
 //! authenticator (with the mode and the last used step) in
-//! `latchkey_authenticators`, an enrolment in progress in
+//! `latchkey_authenticators` (the mode of 2FA turned on by a security key,
+//! with no app, in `latchkey_two_factor_without_app`), an enrolment in progress in
 //! `latchkey_pending_enrolments`, recovery codes as digests in
 //! `latchkey_recovery_codes`, replay-notice claims in
 //! `latchkey_replay_notices`, and used write approvals in
@@ -64,13 +65,14 @@ fn pending_from_row(row: &impl Columns) -> Result<Option<PendingEnrolment>, Stor
 }
 
 /// An account's state from the one row `load` reads: the authenticator's
-/// columns prefixed `a_`, the pending enrolment's `p_`, `codes_left` and
-/// `notified_at`.
+/// columns prefixed `a_`, the pending enrolment's `p_`, the mode without
+/// an app `w_mode`, `codes_left` and `notified_at`.
 pub(crate) fn two_factor_from_row(row: &impl Columns) -> Result<TwoFactorState, StoreError> {
     let authenticator = authenticator_from_row(row)?;
-    let mode = match &authenticator {
-        Some(_) => codec::mode(&row.text("a_mode")?)?,
-        None => Mode::Off,
+    let mode = match (&authenticator, row.text_opt("w_mode")?) {
+        (Some(_), _) => codec::mode(&row.text("a_mode")?)?,
+        (None, Some(mode)) => codec::mode(&mode)?,
+        (None, None) => Mode::Off,
     };
     Ok(TwoFactorState {
         mode,
@@ -128,7 +130,7 @@ macro_rules! impl_two_factor_store {
             #[async_trait]
             impl TwoFactorStore for $store {
                 async fn load(&self, account: &AccountId) -> Result<TwoFactorState, StoreError> {
-                    // One statement, so one consistent view of the four tables.
+                    // One statement, so one consistent view of the five tables.
                     let row = sqlx::query(
                         "SELECT a.id AS a_id, a.mode AS a_mode, a.key_id AS a_key_id, \
                          a.nonce AS a_nonce, a.ciphertext AS a_ciphertext, \
@@ -138,13 +140,14 @@ macro_rules! impl_two_factor_store {
                          p.id AS p_id, p.key_id AS p_key_id, p.nonce AS p_nonce, \
                          p.ciphertext AS p_ciphertext, p.algorithm AS p_algorithm, \
                          p.digits AS p_digits, p.period AS p_period, p.expires_at AS p_expires_at, \
-                         n.notified_at AS notified_at, \
+                         n.notified_at AS notified_at, w.mode AS w_mode, \
                          (SELECT COUNT(*) FROM latchkey_recovery_codes r \
                           WHERE r.account = k.account) AS codes_left \
                          FROM (SELECT CAST($1 AS TEXT) AS account) k \
                          LEFT JOIN latchkey_authenticators a ON a.account = k.account \
                          LEFT JOIN latchkey_pending_enrolments p ON p.account = k.account \
-                         LEFT JOIN latchkey_replay_notices n ON n.account = k.account",
+                         LEFT JOIN latchkey_replay_notices n ON n.account = k.account \
+                         LEFT JOIN latchkey_two_factor_without_app w ON w.account = k.account",
                     )
                     .bind(account.as_str())
                     .fetch_one(&self.pool)
@@ -238,6 +241,12 @@ macro_rules! impl_two_factor_store {
                         return Ok(false);
                     }
                     Self::put_recovery_codes(&mut tx, account, &recovery_codes).await?;
+                    // The mode lives on the app's row from now on.
+                    sqlx::query("DELETE FROM latchkey_two_factor_without_app WHERE account = $1")
+                        .bind(account.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
                     tx.commit().await.map_err(unavailable)?;
                     Ok(true)
                 }
@@ -310,16 +319,55 @@ macro_rules! impl_two_factor_store {
                     account: &AccountId,
                     mode: Mode,
                 ) -> Result<bool, StoreError> {
-                    // The mode lives on the authenticator's row: no row, no mode.
-                    let done = sqlx::query(
+                    // The mode lives on the app's row, or without an app in
+                    // its own table (a row there beside an app's is ignored
+                    // by `load`, and set too).
+                    let mut tx = self.begin_write().await?;
+                    let mut changed = 0;
+                    for sql in [
                         "UPDATE latchkey_authenticators SET mode = $2 WHERE account = $1",
+                        "UPDATE latchkey_two_factor_without_app SET mode = $2 WHERE account = $1",
+                    ] {
+                        changed += sqlx::query(sql)
+                            .bind(account.as_str())
+                            .bind(mode.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(unavailable)?
+                            .rows_affected();
+                    }
+                    tx.commit().await.map_err(unavailable)?;
+                    Ok(changed >= 1)
+                }
+
+                async fn enable_without_app(
+                    &self,
+                    account: &AccountId,
+                    recovery_codes: Vec<RecoveryDigest>,
+                    mode: Mode,
+                ) -> Result<bool, StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    // Claiming the row is the decision (its primary key
+                    // lets one of concurrent callers in); with an app, 2FA
+                    // is on already.
+                    let claimed = sqlx::query(
+                        "INSERT INTO latchkey_two_factor_without_app (account, mode) \
+                         SELECT $1, $2 WHERE NOT EXISTS \
+                         (SELECT 1 FROM latchkey_authenticators WHERE account = $1) \
+                         ON CONFLICT (account) DO NOTHING",
                     )
                     .bind(account.as_str())
                     .bind(mode.as_str())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
-                    Ok(done.rows_affected() == 1)
+                    if claimed.rows_affected() != 1 {
+                        tx.rollback().await.map_err(unavailable)?;
+                        return Ok(false);
+                    }
+                    Self::put_recovery_codes(&mut tx, account, &recovery_codes).await?;
+                    tx.commit().await.map_err(unavailable)?;
+                    Ok(true)
                 }
 
                 async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {
@@ -329,6 +377,7 @@ macro_rules! impl_two_factor_store {
                         "DELETE FROM latchkey_authenticators WHERE account = $1",
                         "DELETE FROM latchkey_pending_enrolments WHERE account = $1",
                         "DELETE FROM latchkey_recovery_codes WHERE account = $1",
+                        "DELETE FROM latchkey_two_factor_without_app WHERE account = $1",
                     ] {
                         sqlx::query(sql)
                             .bind(account.as_str())

@@ -9,8 +9,10 @@
 //!   once;
 //! - release three (0001 to 0003): `migrate` applies 0004 (and 0005),
 //!   and command-line logins work at once;
-//! - release four (0001 to 0004): `migrate` applies 0005 alone, and
-//!   security keys and their ceremonies work at once.
+//! - release four (0001 to 0004): `migrate` applies 0005 (and 0006), and
+//!   security keys and their ceremonies work at once;
+//! - release five (0001 to 0005): `migrate` applies 0006 alone, and 2FA
+//!   turned on by a first security key (no app) works at once.
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +61,7 @@ fn upgraded(n: usize) -> MigrationReport {
         (3, "devices and stamps"),
         (4, "cli logins"),
         (5, "security keys"),
+        (6, "two factor without app"),
     ];
     MigrationReport {
         applied: all[n..]
@@ -480,4 +483,46 @@ async fn postgres_release_four_schema_gets_0005_alone_and_security_keys_work() {
     let (store, _cleanup) = postgres_release(&url, 4).await;
     assert_eq!(store.migrate().await.expect("upgrade"), upgraded(4));
     check_release_four_upgrade(&store).await;
+}
+
+/// After 0006: 2FA turns on without an app, once, and its mode changes.
+async fn check_release_five_upgrade(store: &impl TwoFactorStore) {
+    let account = fresh_account();
+    let on = |mode| store.enable_without_app(&account, vec![[1; 32]], mode);
+    assert!(
+        on(latchkey_twofactor::Mode::AuthOnly)
+            .await
+            .expect("enable_without_app")
+    );
+    assert!(
+        !on(latchkey_twofactor::Mode::AuthOnly)
+            .await
+            .expect("enable_without_app")
+    );
+    assert!(
+        store
+            .set_mode(&account, latchkey_twofactor::Mode::AuthAndWrites)
+            .await
+            .expect("set_mode")
+    );
+    let state = store.load(&account).await.expect("load");
+    assert_eq!(state.mode, latchkey_twofactor::Mode::AuthAndWrites);
+    assert_eq!(state.recovery_codes_left, 1);
+}
+
+#[tokio::test]
+async fn sqlite_release_five_database_gets_0006_alone_and_two_factor_without_app_works() {
+    let (store, _cleanup) = sqlite_release(5).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(5));
+    check_release_five_upgrade(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_release_five_schema_gets_0006_alone_and_two_factor_without_app_works() {
+    let Some(url) = testing::postgres_url() else {
+        return;
+    };
+    let (store, _cleanup) = postgres_release(&url, 5).await;
+    assert_eq!(store.migrate().await.expect("upgrade"), upgraded(5));
+    check_release_five_upgrade(&store).await;
 }

@@ -268,6 +268,156 @@ pub async fn sixty_four_users_of_one_recovery_code_have_one_winner(store: Arc<dy
     );
 }
 
+async fn enable_without_app(
+    store: &Arc<dyn TwoFactorStore>,
+    account: &AccountId,
+    mode: Mode,
+) -> bool {
+    store
+        .enable_without_app(account, digests(10), mode)
+        .await
+        .expect("TwoFactorStore::enable_without_app failed")
+}
+
+/// A first security key turns 2FA on without an app: once (a second call
+/// changes nothing), with recovery codes that work; the mode can then be
+/// changed; `disable` turns it off and a later first key turns it on
+/// again.
+pub async fn two_factor_without_an_app_turns_on_once_and_off_with_disable(
+    store: Arc<dyn TwoFactorStore>,
+) {
+    let account = fresh_account();
+    assert!(
+        enable_without_app(&store, &account, Mode::AuthOnly).await,
+        "enable_without_app on an account with 2FA off must turn it on"
+    );
+    let state = load(&store, &account).await;
+    assert_eq!(
+        state.mode,
+        Mode::AuthOnly,
+        "enable_without_app must store the mode"
+    );
+    assert!(state.authenticator.is_none(), "no app was added");
+    assert_eq!(
+        state.recovery_codes_left, 10,
+        "its recovery codes must be stored"
+    );
+    assert!(
+        !enable_without_app(&store, &account, Mode::AuthAndWrites).await,
+        "enable_without_app with 2FA already on must be refused"
+    );
+    assert_eq!(
+        load(&store, &account).await.mode,
+        Mode::AuthOnly,
+        "a refused enable_without_app must change nothing"
+    );
+    assert_eq!(
+        use_code(&store, &account, 3).await,
+        Some(9),
+        "its recovery codes must work"
+    );
+    assert!(
+        store
+            .set_mode(&account, Mode::AuthAndWrites)
+            .await
+            .expect("TwoFactorStore::set_mode failed"),
+        "set_mode must work on 2FA without an app"
+    );
+    assert_eq!(load(&store, &account).await.mode, Mode::AuthAndWrites);
+    store
+        .disable(&account)
+        .await
+        .expect("TwoFactorStore::disable failed");
+    let state = load(&store, &account).await;
+    assert_eq!(
+        state.mode,
+        Mode::Off,
+        "disable must turn 2FA without an app off"
+    );
+    assert_eq!(
+        state.recovery_codes_left, 0,
+        "disable must remove its recovery codes"
+    );
+    assert!(
+        enable_without_app(&store, &account, Mode::AuthOnly).await,
+        "after disable, a first key must turn 2FA on again"
+    );
+}
+
+/// Of 64 concurrent first keys on one account, exactly one turns 2FA on.
+pub async fn sixty_four_first_security_keys_turn_two_factor_on_once(
+    store: Arc<dyn TwoFactorStore>,
+) {
+    let account = fresh_account();
+    let wins = race(64, |_| {
+        let (store, account) = (store.clone(), account.clone());
+        async move { enable_without_app(&store, &account, Mode::AuthOnly).await }
+    })
+    .await;
+    assert_eq!(
+        count(&wins, |w| *w),
+        1,
+        "exactly one of 64 first keys must turn 2FA on"
+    );
+}
+
+/// An account with an app has 2FA on: a first key changes nothing. An app
+/// activated on an account whose 2FA is on without one takes the mode it
+/// is given, and `load` and `set_mode` see one mode.
+pub async fn an_app_added_beside_security_keys_takes_over_the_mode(store: Arc<dyn TwoFactorStore>) {
+    let with_app = enrolled(&store).await;
+    assert!(
+        !enable_without_app(&store, &with_app, Mode::AuthAndWrites).await,
+        "with an app, 2FA is on: enable_without_app must be refused"
+    );
+    assert_eq!(load(&store, &with_app).await.mode, Mode::AuthOnly);
+
+    let account = fresh_account();
+    assert!(enable_without_app(&store, &account, Mode::AuthAndWrites).await);
+    put_pending(&store, &account, 4).await;
+    assert!(
+        store
+            .activate(
+                &account,
+                &[4; 16],
+                t0(),
+                100,
+                digests(10),
+                Mode::AuthAndWrites
+            )
+            .await
+            .expect("TwoFactorStore::activate failed"),
+        "an app must be activated beside 2FA without one"
+    );
+    let state = load(&store, &account).await;
+    assert!(state.authenticator.is_some(), "the app must be active");
+    assert_eq!(
+        state.mode,
+        Mode::AuthAndWrites,
+        "the mode must survive the app's activation"
+    );
+    assert!(
+        store
+            .set_mode(&account, Mode::AuthOnly)
+            .await
+            .expect("TwoFactorStore::set_mode failed")
+    );
+    assert_eq!(
+        load(&store, &account).await.mode,
+        Mode::AuthOnly,
+        "one mode, changed once"
+    );
+    store
+        .disable(&account)
+        .await
+        .expect("TwoFactorStore::disable failed");
+    assert_eq!(
+        load(&store, &account).await.mode,
+        Mode::Off,
+        "disable turns both off"
+    );
+}
+
 /// The mode changes only with an authenticator; disabling clears the
 /// authenticator, the pending enrolment, the codes and the mode.
 pub async fn mode_needs_an_authenticator_and_disable_clears_everything(

@@ -14,6 +14,10 @@ pub enum FactorChange {
     Disabled,
     /// The recovery codes were replaced.
     RecoveryCodesReplaced,
+    /// A security key was added while 2FA was already on.
+    SecurityKeyAdded,
+    /// A security key was removed (others factors remain).
+    SecurityKeyRemoved,
 }
 
 /// Called by [`TwoFactor`](crate::TwoFactor) right after a factor changed

@@ -78,8 +78,9 @@ impl FromStr for Mode {
 }
 
 impl crate::TwoFactorState {
-    /// Whether `action` needs a second-factor code: an active
-    /// authenticator and a mode that asks for one.
+    /// Whether `action` needs a second factor: 2FA is on (with an
+    /// authenticator app, or with security keys kept elsewhere) and its
+    /// mode asks for one.
     ///
     /// ```
     /// use latchkey_twofactor::{Action, TwoFactorState};
@@ -87,7 +88,7 @@ impl crate::TwoFactorState {
     /// ```
     #[must_use]
     pub fn requires_code(&self, action: Action) -> bool {
-        self.authenticator.is_some() && self.mode.requires_code(action)
+        self.mode.requires_code(action)
     }
 }
 

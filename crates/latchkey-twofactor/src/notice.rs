@@ -12,6 +12,14 @@ use crate::Mode;
 pub enum Notice {
     /// An authenticator app was enabled.
     Enabled,
+    /// A security key or passkey was added; `first` when it turned 2FA
+    /// on.
+    SecurityKeyAdded {
+        /// Whether it turned 2FA on (and recovery codes were made).
+        first: bool,
+    },
+    /// A security key or passkey was removed.
+    SecurityKeyRemoved,
     /// Two-factor authentication was turned off.
     Disabled,
     /// The mode changed.
@@ -47,6 +55,25 @@ impl NoticeTemplate for DefaultNotices {
                 "Two-factor authentication is on".to_owned(),
                 "An authenticator app was set up for your account. Keep your recovery codes safe."
                     .to_owned(),
+            ),
+            Notice::SecurityKeyAdded { first } => (
+                if first {
+                    "Two-factor authentication is on"
+                } else {
+                    "A security key was added"
+                }
+                .to_owned(),
+                if first {
+                    "A security key was added to your account, and two-factor authentication is \
+                     on. Keep your recovery codes safe."
+                } else {
+                    "A security key was added to your account."
+                }
+                .to_owned(),
+            ),
+            Notice::SecurityKeyRemoved => (
+                "A security key was removed".to_owned(),
+                "A security key was removed from your account.".to_owned(),
             ),
             Notice::Disabled => (
                 "Two-factor authentication is off".to_owned(),

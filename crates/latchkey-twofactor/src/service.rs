@@ -9,6 +9,7 @@ mod approval;
 mod changes;
 mod enrolment;
 mod outcome;
+mod security_keys;
 mod settings;
 mod verification;
 

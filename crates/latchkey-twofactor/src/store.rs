@@ -9,8 +9,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::{Mode, SealedSecret};
 
-/// The kind of a second factor. Only authenticator apps exist today; the
-/// type leaves room for security keys.
+/// The kind of a second factor kept in this store. Security keys live in
+/// their own store (`latchkey-webauthn`); an account whose only factors
+/// are keys has 2FA on with no authenticator here (see
+/// [`TwoFactorStore::enable_without_app`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FactorKind {
@@ -62,7 +64,9 @@ pub struct PendingEnrolment {
 /// Everything stored about one account's second factor.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TwoFactorState {
-    /// The mode; `Off` whenever there is no authenticator.
+    /// The mode; `Off` whenever 2FA is off. It is on with an
+    /// authenticator app, or without one when the account's factors are
+    /// security keys kept elsewhere.
     pub mode: Mode,
     /// The active authenticator app, if any.
     pub authenticator: Option<Authenticator>,
@@ -135,12 +139,26 @@ pub trait TwoFactorStore: fmt::Debug + Send + Sync + 'static {
         recovery_codes: Vec<RecoveryDigest>,
     ) -> Result<(), StoreError>;
 
-    /// Sets the mode; returns `false`, changing nothing, when the account
-    /// has no active authenticator.
+    /// Sets the mode; returns `false`, changing nothing, when 2FA is off
+    /// (mode `Off`: no authenticator, and not turned on by
+    /// [`enable_without_app`](Self::enable_without_app)).
     async fn set_mode(&self, account: &AccountId, mode: Mode) -> Result<bool, StoreError>;
 
+    /// Turns 2FA on for an account whose factor lives in another store (a
+    /// first security key): only if 2FA is off (mode `Off`), sets `mode`
+    /// and replaces the recovery codes, in one step. Returns whether it
+    /// did; of concurrent calls exactly one gets `true`. A later
+    /// [`activate`](Self::activate) (an authenticator app added beside
+    /// the keys) may run with 2FA already on this way.
+    async fn enable_without_app(
+        &self,
+        account: &AccountId,
+        recovery_codes: Vec<RecoveryDigest>,
+        mode: Mode,
+    ) -> Result<bool, StoreError>;
+
     /// Removes the authenticator, any pending enrolment and every recovery
-    /// code, and sets the mode to `Off`. Used write approvals stay used
+    /// code, and sets the mode to `Off` (whichever way 2FA was turned on). Used write approvals stay used
     /// (see [`consume_approval`](Self::consume_approval)), and so does the
     /// time of the last replay notice; an unknown account is fine.
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError>;

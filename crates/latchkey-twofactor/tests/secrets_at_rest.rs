@@ -167,6 +167,14 @@ impl TwoFactorStore for Tampered {
     async fn set_mode(&self, a: &AccountId, m: Mode) -> Result<bool, latchkey_core::StoreError> {
         self.0.set_mode(a, m).await
     }
+    async fn enable_without_app(
+        &self,
+        a: &AccountId,
+        codes: Vec<latchkey_twofactor::RecoveryDigest>,
+        m: Mode,
+    ) -> Result<bool, latchkey_core::StoreError> {
+        self.0.enable_without_app(a, codes, m).await
+    }
     async fn disable(&self, a: &AccountId) -> Result<(), latchkey_core::StoreError> {
         self.0.disable(a).await
     }

@@ -77,6 +77,16 @@ impl<S: TwoFactorStore> TwoFactorStore for CountingStore<S> {
             .set_mode(account, mode)
             .await
     }
+    async fn enable_without_app(
+        &self,
+        account: &AccountId,
+        recovery_codes: Vec<RecoveryDigest>,
+        mode: Mode,
+    ) -> Result<bool, StoreError> {
+        self.pick("TwoFactorStore::enable_without_app")
+            .enable_without_app(account, recovery_codes, mode)
+            .await
+    }
     async fn disable(&self, account: &AccountId) -> Result<(), StoreError> {
         self.pick("TwoFactorStore::disable").disable(account).await
     }

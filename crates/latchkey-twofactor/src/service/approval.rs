@@ -58,17 +58,35 @@ impl TwoFactor {
         if !outcome.is_accepted() {
             return Ok(ChangeOutcome::Refused(outcome));
         }
+        Ok(ChangeOutcome::Done(
+            self.approval_after_security_key(account, operation)?,
+        ))
+    }
+
+    /// An [`Approval`] for one write, after the caller verified a factor
+    /// this service does not hold: a security key's assertion for a
+    /// ceremony bound to this account and `operation` (the `latchkey`
+    /// facade calls it once `latchkey-webauthn` has verified one). Never
+    /// call it without such a verification: it checks nothing itself.
+    ///
+    /// # Errors
+    /// When the OS random generator fails.
+    pub fn approval_after_security_key(
+        &self,
+        account: &AccountId,
+        operation: &OperationDigest,
+    ) -> Result<Approval, Error> {
         let expires_at = self.clock.now() + self.settings.approval_ttl;
         let mut id = [0u8; 16];
         random::fill(&mut id)?;
         let tag = self.approval_tag(&id, account, operation, expires_at);
-        Ok(ChangeOutcome::Done(Approval {
+        Ok(Approval {
             id,
             account: account.clone(),
             operation: *operation,
             expires_at,
             tag,
-        }))
+        })
     }
 
     /// Redeems `approval` for `operation` by `account`, right before the

@@ -86,9 +86,14 @@ impl TwoFactor {
         self.clear_attempts(account).await?;
         let recovery_codes = RecoveryCodes::generate()?;
         let digests = self.recovery_digests(account, &recovery_codes);
+        // An app added beside security keys keeps the mode the user chose.
+        let mode = match state.mode {
+            Mode::Off => Mode::AuthOnly,
+            on => on,
+        };
         if !self
             .store
-            .activate(account, &pending.id, now, step, digests, Mode::AuthOnly)
+            .activate(account, &pending.id, now, step, digests, mode)
             .await?
         {
             return Ok(ConfirmOutcome::NoPending);

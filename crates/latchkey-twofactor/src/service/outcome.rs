@@ -42,7 +42,8 @@ pub enum FactorOutcome {
     /// The code is one that was already used (or an earlier one); refused,
     /// and a notice was mailed (REQ-23).
     Replayed,
-    /// The account has no active authenticator.
+    /// 2FA is off, or (for a TOTP code) the account has no authenticator
+    /// app.
     NotEnrolled,
     /// Too many recent attempts: nothing was checked; try again at
     /// `retry_at` (REQ-24).

@@ -6,7 +6,7 @@ use latchkey_otp::{OtpSecret, Totp, TotpMatch};
 use time::Duration;
 
 use super::{FactorOutcome, SecondFactor, TwoFactor, authenticator_context};
-use crate::{Authenticator, Error, Notice, normalize_recovery_code};
+use crate::{Authenticator, Error, Mode, Notice, normalize_recovery_code};
 
 impl TwoFactor {
     /// Checks a second factor and uses it up. A recovery code's use and a
@@ -21,15 +21,21 @@ impl TwoFactor {
         factor: SecondFactor<'_>,
     ) -> Result<FactorOutcome, Error> {
         let state = self.store.load(account).await?;
-        let Some(authenticator) = state.authenticator else {
-            return Ok(FactorOutcome::NotEnrolled);
+        // 2FA may be on with security keys only: then recovery codes work
+        // and a TOTP code cannot (there is no app).
+        let app = match (state.mode, state.authenticator, factor) {
+            (Mode::Off, _, _) | (_, None, SecondFactor::Totp(_)) => {
+                return Ok(FactorOutcome::NotEnrolled);
+            }
+            (_, authenticator, _) => authenticator,
         };
         if let Some(refused) = self.reserve_attempt(account).await? {
             return Ok(refused);
         }
-        let outcome = match factor {
-            SecondFactor::Totp(code) => self.verify_totp(account, &authenticator, code).await?,
-            SecondFactor::RecoveryCode(code) => self.use_recovery_code(account, code).await?,
+        let outcome = match (factor, app) {
+            (SecondFactor::Totp(code), Some(app)) => self.verify_totp(account, &app, code).await?,
+            (SecondFactor::RecoveryCode(code), _) => self.use_recovery_code(account, code).await?,
+            (SecondFactor::Totp(_), None) => FactorOutcome::NotEnrolled,
         };
         if outcome.is_accepted() {
             self.clear_attempts(account).await?;
