@@ -39,6 +39,9 @@ pub enum Registered {
     Refused(Refusal),
     /// This credential is registered already (to some account).
     AlreadyRegistered,
+    /// The account reached its number of keys while the browser was
+    /// answering (another registration finished first).
+    TooManyKeys,
 }
 
 /// Options for `navigator.credentials.get`, and the ceremony they belong

@@ -95,6 +95,11 @@ impl SecurityKeys {
             Ok(passkey) => passkey,
             Err(e) => return Ok(Registered::Refused(Refusal::from_webauthn(&e))),
         };
+        // Checked again: other registrations may have finished since this
+        // one began.
+        if self.store.security_keys(account).await?.len() >= self.rp.max_keys {
+            return Ok(Registered::TooManyKeys);
+        }
         let stored = serde_json::to_string(&passkey).map_err(Error::Corrupt)?;
         let credential = Credential::from(passkey);
         let key = SecurityKeyRecord {

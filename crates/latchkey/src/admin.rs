@@ -40,10 +40,9 @@ impl SignIn {
         }
     }
 
-    /// Deletes expired challenges, remembered devices and command-line
-    /// login sessions (when the flow has their store), and throttle
-    /// records that no longer
-    /// matter: cleared counters idle for a day and windows that ended a
+    /// Deletes expired challenges, remembered devices, command-line login
+    /// sessions and security-key ceremonies (when the flow has their
+    /// stores), and throttle records that no longer matter: cleared counters idle for a day and windows that ended a
     /// day ago. A count of uncleared failures is never deleted or lowered,
     /// however old, so a purge never resets a count on its way to the
     /// lock. Returns how many records went. Run it now and then.
@@ -59,6 +58,10 @@ impl SignIn {
             Some(store) => store.purge_expired_cli_logins(now).await?,
             None => 0,
         };
-        Ok(challenges + counters + devices + cli_logins)
+        let ceremonies = match &self.security_keys {
+            Some(keys) => keys.purge_expired().await?,
+            None => 0,
+        };
+        Ok(challenges + counters + devices + cli_logins + ceremonies)
     }
 }

@@ -1,5 +1,5 @@
-//! Answering a challenge: the mailed code, a TOTP code or a recovery
-//! code, at sign-in or for one write (step-up).
+//! Answering a challenge: the mailed code, a TOTP code, a recovery code
+//! or a security key, at sign-in or for one write (step-up).
 
 use latchkey_challenge::{
     ChallengeAttempt, ChallengeId, ChallengeKey, ChallengeKind, ChallengeRecord,
@@ -7,6 +7,7 @@ use latchkey_challenge::{
 use latchkey_core::{AccountId, OperationDigest, SecurityStamp};
 use latchkey_otp::VerifyOutcome;
 use latchkey_twofactor::{Approval, ChangeOutcome, FactorOutcome, SecondFactor};
+use latchkey_webauthn::{Asserted, CeremonyId, CeremonyPurpose, PublicKeyCredential};
 use time::OffsetDateTime;
 
 use crate::challenges::purpose;
@@ -257,6 +258,10 @@ impl SignIn {
             }
             Answer::Totp(code) => (Method::Totp, SecondFactor::Totp(code)),
             Answer::RecoveryCode(code) => (Method::RecoveryCode, SecondFactor::RecoveryCode(code)),
+            Answer::SecurityKey {
+                ceremony,
+                credential,
+            } => return self.check_security_key(record, ceremony, credential).await,
         };
         if record.kind == ChallengeKind::MailedCode {
             return Ok(Verdict::Failed(method));
@@ -290,6 +295,50 @@ impl SignIn {
             FactorOutcome::Rejected | FactorOutcome::NotEnrolled => Verdict::Failed(method),
             FactorOutcome::Throttled { retry_at } => Verdict::Throttled(Some(retry_at)),
             FactorOutcome::Locked => Verdict::Throttled(None),
+        })
+    }
+
+    /// A security key's assertion: the ceremony must be the challenge
+    /// account's and for its purpose (a sign-in's second factor, or this
+    /// write). Every refusal is a failed answer, counted like a wrong
+    /// code; a counter that did not move forward is raised as an event.
+    async fn check_security_key(
+        &self,
+        record: &ChallengeRecord,
+        ceremony: &CeremonyId,
+        credential: &PublicKeyCredential,
+    ) -> Result<Verdict, Error> {
+        let failed = Verdict::Failed(Method::SecurityKey);
+        let purpose = match record.kind {
+            ChallengeKind::MailedCode => return Ok(failed),
+            ChallengeKind::SecondFactor => CeremonyPurpose::SecondFactor,
+            ChallengeKind::StepUp { operation } => CeremonyPurpose::StepUp { operation },
+        };
+        let account = &record.account;
+        let asserted = self
+            .security_key_service()?
+            .finish_assertion(ceremony, account, &purpose, credential)
+            .await?;
+        Ok(match asserted {
+            Asserted::Verified { .. } => Verdict::Passed {
+                method: Method::SecurityKey,
+                recovery_codes_left: None,
+                approval: match record.kind.operation() {
+                    Some(operation) => Some(
+                        self.two_factor()?
+                            .approval_after_security_key(account, &operation)?,
+                    ),
+                    None => None,
+                },
+            },
+            Asserted::CounterRegressed { credential_id } => {
+                self.emit(SecurityEvent::SecurityKeyCounterRegressed {
+                    account: account.clone(),
+                    credential_id: data_encoding::BASE64URL_NOPAD.encode(&credential_id),
+                });
+                failed
+            }
+            Asserted::Expired | Asserted::Refused(_) => failed,
         })
     }
 }

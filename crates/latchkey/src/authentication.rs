@@ -113,6 +113,7 @@ fn method_name(method: Method) -> &'static str {
         Method::MailedCode => "mailed-code",
         Method::Totp => "totp",
         Method::RecoveryCode => "recovery-code",
+        Method::SecurityKey => "security-key",
     }
 }
 
@@ -122,6 +123,7 @@ fn method_from(name: &str) -> Option<Method> {
         Method::MailedCode,
         Method::Totp,
         Method::RecoveryCode,
+        Method::SecurityKey,
     ]
     .into_iter()
     .find(|m| method_name(*m) == name)

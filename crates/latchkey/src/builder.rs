@@ -12,6 +12,7 @@ use latchkey_otp::{MailedCodes, OtpStore};
 use latchkey_recovery::{Recovery, TicketStore};
 use latchkey_throttle::{ThrottleKeys, ThrottleStore};
 use latchkey_twofactor::{TwoFactor, TwoFactorStore};
+use latchkey_webauthn::{RelyingParty, SecurityKeyStore, SecurityKeys};
 
 use crate::accounts::Directory;
 use crate::email_reset::ApplyEmailReset;
@@ -55,6 +56,7 @@ pub struct SignInBuilder {
     devices: Option<Arc<dyn DeviceStore>>,
     stamps: Option<Arc<dyn StampStore>>,
     cli_logins: Option<Arc<dyn CliLoginStore>>,
+    security_keys: Option<(RelyingParty, Arc<dyn SecurityKeyStore>)>,
     accounts: Option<Arc<dyn Accounts>>,
     mailer: Option<Arc<dyn Mailer>>,
     clock: Arc<dyn Clock>,
@@ -103,6 +105,7 @@ impl SignInBuilder {
             devices: None,
             stamps: None,
             cli_logins: None,
+            security_keys: None,
             accounts: None,
             mailer: None,
             clock: Arc::new(SystemClock),
@@ -132,6 +135,16 @@ impl SignInBuilder {
     /// host without command-line sign-in needs no such store.
     pub fn cli_login_store(mut self, store: Arc<dyn CliLoginStore>) -> Self {
         self.cli_logins = Some(store);
+        self
+    }
+
+    /// Security keys and passkeys as a second factor: this service's
+    /// relying party and where keys and ceremonies live. Needs 2FA (a
+    /// two-factor store and an encryption key): keys turn 2FA on and are
+    /// backed up by its recovery codes. Without it the key methods answer
+    /// [`Error::NotConfigured`]. Not part of [`store`](Self::store).
+    pub fn security_keys(mut self, rp: RelyingParty, store: Arc<dyn SecurityKeyStore>) -> Self {
+        self.security_keys = Some((rp, store));
         self
     }
 
@@ -268,6 +281,14 @@ impl SignInBuilder {
         };
         let settings = self.settings;
         let pepper = self.keys.pepper;
+        if self.security_keys.is_some() && self.two_factor.is_none() {
+            return Err(required(
+                "security keys need a two-factor store (.store or .two_factor_store)",
+            ));
+        }
+        let security_keys = self
+            .security_keys
+            .map(|(rp, store)| SecurityKeys::new(rp, store, self.clock.clone(), &pepper));
 
         let checker = CredentialChecker::new(credentials, settings.hasher.clone())?
             .with_executor(self.executor.clone());
@@ -336,6 +357,7 @@ impl SignInBuilder {
             devices,
             stamps,
             cli_logins: self.cli_logins,
+            security_keys,
             changes,
             otp_store,
             authentications: latchkey_core::KeyedHmac::derive(

@@ -10,6 +10,7 @@ use latchkey_throttle::DeviceLane;
 use latchkey_twofactor::{
     Action, ChangeOutcome, ConfirmOutcome, Enrolment, RecoveryCodes, SecondFactor,
 };
+use latchkey_webauthn::CeremonyPurpose;
 
 use crate::{
     Authentication, Error, PasswordChanged, SecurityEvent, Sensitive, SignIn, StampReason, StepUp,
@@ -85,8 +86,9 @@ impl SignIn {
     }
 
     /// Step-up for a write in auth-and-writes mode: a challenge for a
-    /// fresh TOTP or recovery code, bound to this account and `operation`
-    /// (the SHA-256 of what is being written).
+    /// fresh TOTP or recovery code, or the security key (its ceremony
+    /// bound to this write), bound to this account and `operation` (the
+    /// SHA-256 of what is being written).
     /// [`submit_step_up`](Self::submit_step_up) answers it.
     ///
     /// # Errors
@@ -111,9 +113,19 @@ impl SignIn {
                 stamp,
             )
             .await?;
+        let security_key = self
+            .key_request(
+                account,
+                CeremonyPurpose::StepUp {
+                    operation: *operation,
+                },
+            )
+            .await?
+            .map(Box::new);
         Ok(StepUp::Challenge {
             challenge,
             expires_at,
+            security_key,
         })
     }
 
@@ -174,7 +186,8 @@ impl SignIn {
     }
 
     /// Turns 2FA off: a fresh authentication and a fresh second factor
-    /// (REQ-28, REQ-39). A notice is mailed and the stamp changes.
+    /// (REQ-28, REQ-39). The authenticator app, the recovery codes and
+    /// every security key go. A notice is mailed and the stamp changes.
     ///
     /// # Errors
     /// As [`TwoFactor::disable`](latchkey_twofactor::TwoFactor::disable),
@@ -192,6 +205,14 @@ impl SignIn {
         let address = self.address_of(account).await?;
         let outcome = two_factor.disable(account, &address, proof).await?;
         let authentication = if matches!(outcome, ChangeOutcome::Done(())) {
+            // Every factor goes with 2FA: the security keys too (after the
+            // 2FA state, so a failure here leaves keys that ask for
+            // nothing, never 2FA on without its keys' owner knowing).
+            if let Some(keys) = &self.security_keys {
+                for key in keys.list(account).await? {
+                    keys.remove(account, &key.credential_id).await?;
+                }
+            }
             self.emit(SecurityEvent::TwoFactorChanged {
                 account: account.clone(),
                 change: TwoFactorChange::Disabled,

@@ -37,6 +37,10 @@ pub enum Error {
     /// A recovery step failed in a way none of the other variants names.
     #[error("a recovery step failed")]
     Recovery(#[source] latchkey_recovery::Error),
+    /// A security key step failed: webauthn-rs refused to start a
+    /// ceremony, or stored key data does not read back.
+    #[error("a security key step failed")]
+    SecurityKey(#[source] latchkey_webauthn::Error),
     /// The operating system's random generator failed.
     #[error("the random generator failed")]
     Randomness(#[source] latchkey_core::Error),
@@ -122,6 +126,17 @@ impl From<latchkey_recovery::Error> for Error {
             E::Otp(e) => e.into(),
             E::Core(e) => Self::Randomness(e),
             other => Self::Recovery(other),
+        }
+    }
+}
+
+impl From<latchkey_webauthn::Error> for Error {
+    fn from(e: latchkey_webauthn::Error) -> Self {
+        use latchkey_webauthn::Error as E;
+        match e {
+            E::Store(e) => Self::Store(e),
+            E::Randomness(e) => Self::Randomness(e),
+            other => Self::SecurityKey(other),
         }
     }
 }

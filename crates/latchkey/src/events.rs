@@ -20,6 +20,8 @@ pub enum Method {
     Totp,
     /// A recovery code.
     RecoveryCode,
+    /// A security key or passkey (WebAuthn).
+    SecurityKey,
 }
 
 /// A 2FA change made through the flow.
@@ -31,6 +33,11 @@ pub enum TwoFactorChange {
     Disabled,
     /// A write was approved by a fresh second factor (step-up).
     WriteApproved,
+    /// A security key or passkey was added (the first one also turns 2FA
+    /// on: [`Enabled`](Self::Enabled) is recorded too).
+    SecurityKeyAdded,
+    /// A security key or passkey was removed.
+    SecurityKeyRemoved,
 }
 
 /// Why an account's security stamp changed.
@@ -154,6 +161,14 @@ pub enum SecurityEvent {
     CliLoginApproved {
         /// Whose.
         account: AccountId,
+    },
+    /// A security key's signature counter did not move forward: the key
+    /// may have been cloned. The assertion was refused. Worth an alert.
+    SecurityKeyCounterRegressed {
+        /// Whose.
+        account: AccountId,
+        /// The key's credential id, base64url (public, not a secret).
+        credential_id: String,
     },
     /// A command line collected an approval: the host mints its token now.
     CliLoginCollected {

@@ -51,6 +51,7 @@ pub struct SignIn {
     pub(crate) devices: Arc<dyn DeviceStore>,
     pub(crate) stamps: Arc<dyn StampStore>,
     pub(crate) cli_logins: Option<Arc<dyn latchkey_cli_login::CliLoginStore>>,
+    pub(crate) security_keys: Option<latchkey_webauthn::SecurityKeys>,
     pub(crate) changes: CredentialsChanged,
     pub(crate) otp_store: Arc<dyn latchkey_otp::OtpStore>,
     pub(crate) authentications: KeyedHmac,

@@ -78,6 +78,7 @@ mod recovering;
 mod register;
 mod remembered;
 mod resend;
+mod security_keys;
 mod settings;
 mod stamp;
 #[cfg(feature = "testing")]
@@ -110,6 +111,7 @@ pub use outcome::{
     StepUp, StepUpAnswer, Submitted, retry_after_seconds,
 };
 pub use remembered::RememberedDevice;
+pub use security_keys::{Factors, KeyAdded, KeyRemoved, SecurityKeyRequest};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
@@ -139,3 +141,6 @@ pub use latchkey_store_memory as store_memory;
 pub use latchkey_throttle as throttle;
 /// 2FA with an authenticator app.
 pub use latchkey_twofactor as twofactor;
+/// Security keys and passkeys (WebAuthn), their store trait and wire
+/// types.
+pub use latchkey_webauthn as webauthn;

@@ -9,7 +9,8 @@ use latchkey_recovery::StartOutcome;
 use latchkey_twofactor::Approval;
 use time::{Duration, OffsetDateTime};
 
-use crate::{Authentication, Method};
+use crate::{Authentication, Factors, Method, SecurityKeyRequest};
+use latchkey_webauthn::{CeremonyId, PublicKeyCredential};
 
 /// Seconds from `now` until `retry_at`, rounded up and at least 1: the
 /// value of an HTTP `Retry-After` header for a throttled answer.
@@ -93,13 +94,16 @@ pub enum SignInStep {
         /// When the challenge stops working.
         expires_at: OffsetDateTime,
     },
-    /// The account has 2FA: ask for a code from the authenticator app, or
-    /// a recovery code.
+    /// The account has 2FA: ask for one of its `factors` (a code from the
+    /// authenticator app, the security key, or a recovery code).
     SecondFactorRequired {
-        /// Send this back with the code.
+        /// Send this back with the answer.
         challenge: ChallengeId,
         /// When the challenge stops working.
         expires_at: OffsetDateTime,
+        /// What the account can answer with; for a security key, the
+        /// browser's options (a ceremony already started).
+        factors: Factors,
     },
     /// Unknown login or wrong password: one answer for both (REQ-38).
     Denied,
@@ -133,6 +137,15 @@ pub enum Answer<'a> {
     Totp(&'a str),
     /// A recovery code.
     RecoveryCode(&'a str),
+    /// A security key's assertion (parse the browser's JSON with
+    /// [`parse_assertion`](latchkey_webauthn::parse_assertion)) for the
+    /// ceremony the options came with.
+    SecurityKey {
+        /// The ceremony of the [`SecurityKeyRequest`].
+        ceremony: &'a CeremonyId,
+        /// The browser's answer.
+        credential: &'a PublicKeyCredential,
+    },
 }
 
 impl fmt::Debug for Answer<'_> {
@@ -141,6 +154,7 @@ impl fmt::Debug for Answer<'_> {
             Self::MailedCode(_) => "MailedCode(<redacted>)",
             Self::Totp(_) => "Totp(<redacted>)",
             Self::RecoveryCode(_) => "RecoveryCode(<redacted>)",
+            Self::SecurityKey { .. } => "SecurityKey(<redacted>)",
         })
     }
 }
@@ -234,13 +248,16 @@ pub enum Recovering {
 pub enum StepUp {
     /// The account's mode does not ask for a code on writes.
     NotRequired,
-    /// Ask for a TOTP or recovery code, and answer with
-    /// [`SignIn::submit_step_up`](crate::SignIn::submit_step_up).
+    /// Ask for a TOTP or recovery code, or the security key, and answer
+    /// with [`SignIn::submit_step_up`](crate::SignIn::submit_step_up).
     Challenge {
-        /// Send this back with the code.
+        /// Send this back with the answer.
         challenge: ChallengeId,
         /// When the challenge stops working.
         expires_at: OffsetDateTime,
+        /// When the account has security keys: options bound to this
+        /// write.
+        security_key: Option<Box<SecurityKeyRequest>>,
     },
 }
 

@@ -82,6 +82,7 @@ impl SignIn {
             return Ok(SignInStep::SecondFactorRequired {
                 challenge,
                 expires_at,
+                factors: self.factors(&account).await?,
             });
         }
 

@@ -7,10 +7,11 @@
 
 pub use crate::{
     Accounts, Answer, Authentication, ChallengeId, CliLoginBegin, CliLoginDecided, CliLoginStatus,
-    ClientContext, DeviceCookie, EmailChanged, Error, EventSink, InMemoryAccounts, Keys,
-    MailedCodePolicy, Method, PasswordChanged, Reauthenticate, Reauthenticated, Recovering,
-    Registered, RememberedDevice, Resent, SecurityEvent, Sensitive, SignIn, SignInBuilder,
-    SignInStep, SignedIn, StepUp, StepUpAnswer, Submitted, retry_after_seconds,
+    ClientContext, DeviceCookie, EmailChanged, Error, EventSink, Factors, InMemoryAccounts,
+    KeyAdded, KeyRemoved, Keys, MailedCodePolicy, Method, PasswordChanged, Reauthenticate,
+    Reauthenticated, Recovering, Registered, RememberedDevice, Resent, SecurityEvent,
+    SecurityKeyRequest, Sensitive, SignIn, SignInBuilder, SignInStep, SignedIn, StepUp,
+    StepUpAnswer, Submitted, retry_after_seconds,
 };
 pub use async_trait::async_trait;
 pub use latchkey_cli_login::{CliLoginId, PollToken};
@@ -21,3 +22,4 @@ pub use latchkey_core::{
 #[cfg(feature = "memory")]
 pub use latchkey_store_memory::MemoryStore;
 pub use latchkey_twofactor::SecondFactor;
+pub use latchkey_webauthn::{CeremonyId, RelyingParty};

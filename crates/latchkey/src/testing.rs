@@ -1,7 +1,8 @@
 //! One fixture that builds a whole flow for tests (feature `testing`):
 //! the memory store, a recording mailer, a manual clock, a recording
-//! event sink, an in-memory account book, fixed keys and a cheap hasher,
-//! each of which a test may replace through the builder.
+//! event sink, an in-memory account book, fixed keys, a cheap hasher and
+//! security keys for the relying party `example.com` ([`ORIGIN`]), each
+//! of which a test may replace through the builder.
 
 use std::sync::Arc;
 
@@ -14,6 +15,10 @@ use crate::{Error, InMemoryAccounts, Keys, RecordingSink, SignIn, SignInBuilder}
 
 /// The password every fixture account is registered with.
 pub const PASSWORD: &str = "violet umbrella sky";
+
+/// The origin of the fixture's relying party (RP id `example.com`): a
+/// software authenticator's answers must come from it.
+pub const ORIGIN: &str = "https://example.com";
 
 /// A flow and the parts a test looks at.
 ///
@@ -88,6 +93,10 @@ impl Fixture {
         let builder = SignIn::builder("npm", keys())
             .store(store.clone())
             .cli_login_store(store.clone())
+            .security_keys(
+                latchkey_webauthn::RelyingParty::new("example.com", ORIGIN, "npm")?,
+                store.clone(),
+            )
             .accounts(accounts.clone())
             .mailer(mailer.clone())
             .clock(clock.clone())
