@@ -194,7 +194,14 @@ fn demo_runs_the_story_on_a_sqlite_file_it_creates_then_reuses() {
         "approve:      Done(Approved)",
         "'s address to jane@new.example, voided its outstanding codes and changed its security stamp",
         "we sent a one-time password to j***@new.example",
-        "signed in as account-1 by MailedCode. The end.",
+        "signed in as account-1 by MailedCode.",
+        "create a credential for RP id localhost",
+        "Subject: Two-factor authentication is on",
+        "key \"Demo security key\" added",
+        "2FA is on again, backed up by 10 new recovery codes",
+        "the form offers: security key, or a recovery code",
+        "signed in as account-1 by SecurityKey",
+        "replayed on a new sign-in: Wrong { attempts_left: 4 }. The end.",
     ];
     let mut rest = out.as_str();
     for line in expected.iter().map(|l| -> &str { l }) {
@@ -221,7 +228,8 @@ fn demo_runs_the_story_on_a_sqlite_file_it_creates_then_reuses() {
     let again = stdout(&o);
     assert!(again.contains("(kept from earlier runs)"), "{again}");
     assert!(again.contains("login jane-"), "{again}");
-    assert!(again.contains("by MailedCode. The end."), "{again}");
+    assert!(again.contains("by SecurityKey"), "{again}");
+    assert!(again.contains(". The end."), "{again}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -285,9 +293,11 @@ fn interactive_demo_takes_typed_codes() {
     assert!(seen.contains("Interactive: you type the codes."));
     assert!(seen.contains("signed in by Totp"), "{seen}");
     assert!(
-        seen.contains("signed in as account-1 by MailedCode. The end."),
+        seen.contains("signed in as account-1 by MailedCode."),
         "{seen}"
     );
+    assert!(seen.contains("by SecurityKey"), "{seen}");
+    assert!(seen.contains(". The end."), "{seen}");
     assert!(!typed_totp.is_empty());
 }
 

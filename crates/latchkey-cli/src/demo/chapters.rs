@@ -1,5 +1,5 @@
 //! The story's chapters: sign-up, sign-in with a mailed code, 2FA, and
-//! account recovery.
+//! account recovery (devices and security keys have files of their own).
 
 use std::time::Instant;
 
@@ -253,13 +253,14 @@ pub(super) async fn two_factor(
     Ok(())
 }
 
-/// 8 to 11. A lost mailbox: the recovery ticket, approved.
+/// 8 to 11. A lost mailbox: the recovery ticket, approved; returns the
+/// sign-in at the new address.
 pub(super) async fn recovery(
     flow: &SignIn,
     stage: &Stage,
     accounts: &InMemoryAccounts,
     jane: &Jane,
-) -> DemoResult<()> {
+) -> DemoResult<SignedIn> {
     step(
         8,
         &format!(
@@ -379,12 +380,8 @@ pub(super) async fn recovery(
         start_for_mailed_code(flow, stage, login, password, &library).await?;
     out!("  the form says: we sent a one-time password to {masked_address}");
     let done = answer_mailed_code(flow, stage, &challenge, &library).await?;
-    out!(
-        "  signed in as {} by {:?}. The end.",
-        done.account,
-        done.method
-    );
-    Ok(())
+    out!("  signed in as {} by {:?}.", done.account, done.method);
+    Ok(done)
 }
 
 /// Signs in where a mailed code is expected. On a real clock a sign-in

@@ -4,7 +4,9 @@
 //!
 //! Scripted by default (the demo reads the codes out of the mails and
 //! moves its own clock); `--interactive` asks a person to type each code,
-//! and to scan the QR code with a real authenticator app.
+//! and to scan the QR code with a real authenticator app. The security
+//! key is a software one (kanidm's `SoftPasskey`) in both modes: a
+//! terminal has no browser to reach a real key through.
 //!
 //! Storage is a SQLite file (created on the first run, its path printed),
 //! or any `--database-url`; mail goes to the terminal, or over SMTP with
@@ -12,12 +14,14 @@
 
 mod chapters;
 mod devices;
+mod security_key;
 mod stage;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use latchkey::recovery::{KnownLink, Provider};
+use latchkey::webauthn::RelyingParty;
 use latchkey::{InMemoryAccounts, Keys, SignIn};
 use latchkey_core::{AccountId, EmailAddress, EncryptionKey, KeyId, Pepper};
 use latchkey_otp::MailedCodeSettings;
@@ -135,6 +139,10 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
         .mailer(mailer)
         .clock(stage.clock.clone())
         .mailed_codes(mailed_codes(args.interactive)?)
+        .security_keys(
+            RelyingParty::new(security_key::RP_ID, security_key::ORIGIN, "npm")?,
+            store.security_keys(),
+        )
         .build()?;
     // A database kept from an earlier run already has Jane: this run's
     // Jane gets a fresh login, account and addresses.
@@ -169,7 +177,8 @@ async fn story(args: DemoArgs) -> DemoResult<()> {
     let (laptop, password) = devices::devices(&flow, &stage, &jane, laptop).await?;
     let jane = Jane { password, ..jane };
     chapters::two_factor(&flow, &stage, &jane, laptop.authentication).await?;
-    chapters::recovery(&flow, &stage, &accounts, &jane).await
+    let signed_in = chapters::recovery(&flow, &stage, &accounts, &jane).await?;
+    security_key::security_key(&flow, &stage, &jane, signed_in.authentication).await
 }
 
 /// The defaults, but in interactive mode (a real clock) a 5-second resend

@@ -88,6 +88,15 @@ impl DemoStore {
         }
     }
 
+    /// Where security keys and their ceremonies live.
+    pub(super) fn security_keys(&self) -> Arc<dyn latchkey::webauthn::SecurityKeyStore> {
+        match self {
+            Self::Memory(s) => s.clone(),
+            Self::Sqlite(s) => s.clone(),
+            Self::Postgres(s) => s.clone(),
+        }
+    }
+
     /// The credentials, for looking at what was stored.
     pub(super) fn credentials(&self) -> Arc<dyn CredentialStore> {
         match self {
