@@ -44,6 +44,13 @@ pub struct Args {
     /// LATCHKEY_SMTP_PASSWORD (never from the command line).
     #[arg(long, value_name = "USER", requires = "smtp_host")]
     pub smtp_username: Option<String>,
+    /// The site's origin as browsers reach it (`https://registry.example`):
+    /// security keys and passkeys are bound to its host name, and answer
+    /// only pages served from it. Default: `http://localhost:PORT`, the
+    /// listening port on loopback (browsers allow security keys on
+    /// `localhost` without TLS, never on an IP address).
+    #[arg(long, value_name = "URL")]
+    pub origin: Option<String>,
     /// Seconds an account waits between mailed codes (latchkey's default:
     /// 60). Shorter only for trying the site out, or for tests.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -67,6 +74,14 @@ pub enum SmtpSecurity {
 }
 
 impl Args {
+    /// The origin security keys are bound to (see `--origin`), once the
+    /// listening port is known.
+    pub fn origin(&self, port: u16) -> String {
+        self.origin
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{port}"))
+    }
+
     /// The database URL, with the default filled in.
     pub fn database_url(&self) -> String {
         self.database_url

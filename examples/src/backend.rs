@@ -40,6 +40,16 @@ impl Stores {
     }
 }
 
+impl Stores {
+    /// Where security keys and their ceremonies live.
+    pub fn security_keys(&self) -> Arc<dyn latchkey::webauthn::SecurityKeyStore> {
+        match self {
+            Self::Sqlite(s) => s.clone(),
+            Self::Postgres(s) => s.clone(),
+        }
+    }
+}
+
 /// Opens (and migrates) the database named by `url`; says where it is.
 pub async fn open(url: &str) -> Result<(Db, Stores, String), String> {
     if let Some(path) = url

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use latchkey::otp::MailedCodeSettings;
+use latchkey::webauthn::RelyingParty;
 use latchkey::{EventSink, SecurityEvent, SignIn};
 
 use crate::args::Args;
@@ -108,8 +109,26 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot create the tokens table: {e}"))?;
     let sessions = Sessions::open(&db, SESSION_SWEEP).await?;
     let fresh_window = time::Duration::seconds(i64::from(args.fresh_window));
+    // Bound first: the default origin carries the port.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let origin = args.origin(addr.port());
+    let rp_id = latchkey::webauthn::Url::parse(&origin)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .ok_or_else(|| format!("--origin {origin}: not a URL with a host"))?;
+    let relying_party = RelyingParty::new(&rp_id, &origin, ISSUER)
+        .map_err(|e| format!("--origin {origin}: {e}"))?;
+    say(&format!(
+        "security keys: RP id {rp_id}, origin {origin} (open the site there to use them)"
+    ));
     let flow = stores
         .apply(SignIn::builder(ISSUER, keys))
+        .security_keys(relying_party, stores.security_keys())
         .accounts(Arc::new(book.clone()))
         .mailer(mailer)
         .events(Arc::new(StderrEvents {
@@ -143,12 +162,6 @@ async fn run(args: Args) -> Result<(), String> {
         secure: args.secure_cookies(),
         fresh_window,
     });
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the listening address: {e}"))?;
     say(&format!("listening on http://{addr}"));
     let service = web::router(app, sessions).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)

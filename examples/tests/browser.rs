@@ -15,8 +15,9 @@
 //! code, 2FA off, then a
 //! lost mailbox: "Try recovering your account", a "Reset my email" ticket
 //! with GitHub as evidence, the contact address proven, staff approving
-//! it, and a sign-in whose code goes to the new address. Then what no
-//! browser does: a cross-origin POST (403), a burst of wrong passwords
+//! it, and a sign-in whose code goes to the new address; then a security
+//! key (Chromium's virtual authenticator) added on the Account page and
+//! used on the Login Verification form. Then what no browser does: a cross-origin POST (403), a burst of wrong passwords
 //! (429 with Retry-After), and the headers and cookie flags.
 //!
 //! Without chromium and chromedriver, or aiosmtpd, it prints `SKIPPED: …`
@@ -62,6 +63,7 @@ async fn npm_story_in_a_real_browser() {
         lost_mailbox(&browser, &site, &smtp).await;
         staff_approves(&browser, &site, &smtp).await;
         signed_in_at_the_new_address(&browser, &site, &smtp).await;
+        security_key(&browser, &site, &smtp).await;
     })
     .await;
     let _ = browser.client.clone().close().await;
@@ -176,12 +178,17 @@ async fn sign_up_and_in(browser: &Browser, site: &Site, smtp: &SmtpServer) {
 
 /// Types the login and password on "Sign In".
 async fn sign_in(browser: &Browser, site: &Site, login: &str) {
+    sign_in_at(browser, &site.url("/login"), login).await;
+}
+
+/// Signs in on the "Sign In" page at `url`.
+async fn sign_in_at(browser: &Browser, url: &str, login: &str) {
     let password = if login == "staff" {
         STAFF_PASSWORD
     } else {
         PASSWORD
     };
-    browser.open(&site.url("/login")).await;
+    browser.open(url).await;
     browser.fill("#login", login).await;
     browser.fill("#password", password).await;
     browser.press("Sign In").await;
@@ -198,14 +205,26 @@ async fn sign_in_with_mailed_code(
     address: &str,
     masked: &str,
 ) {
+    sign_in_with_mailed_code_at(browser, &site.url("/login"), smtp, login, address, masked).await;
+}
+
+/// The same, on the "Sign In" page at `url`.
+async fn sign_in_with_mailed_code_at(
+    browser: &Browser,
+    url: &str,
+    smtp: &SmtpServer,
+    login: &str,
+    address: &str,
+    masked: &str,
+) {
     let seen = smtp.count();
-    sign_in(browser, site, login).await;
+    sign_in_at(browser, url, login).await;
     for _ in 0..5 {
         if !browser.text().await.contains("moments ago") {
             break;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
-        sign_in(browser, site, login).await;
+        sign_in_at(browser, url, login).await;
     }
     browser
         .expect_text(&format!("enter the one-time password we sent to {masked}"))
@@ -555,6 +574,54 @@ async fn signed_in_at_the_new_address(browser: &Browser, site: &Site, smtp: &Smt
             .any(|c| c.name().starts_with("latchkey-device-")),
         "revoking this device clears its cookie"
     );
+}
+
+/// A security key, with Chromium's virtual authenticator: "Add a
+/// security key" on the Account page turns 2FA on (recovery codes shown
+/// once, a notice mailed), and "Use a security key" on the Login
+/// Verification form signs in with it. Keys are bound to a host name, so
+/// this happens at `http://localhost:PORT` (a new cookie jar: a sign-in
+/// there first, by mailed code).
+async fn security_key(browser: &Browser, site: &Site, smtp: &SmtpServer) {
+    browser.add_virtual_authenticator().await;
+    let login = site.localhost_url("/login");
+    sign_in_with_mailed_code_at(browser, &login, smtp, JANE, NEW_ADDRESS, "j***@new.example").await;
+    browser.open(&site.localhost_url("/account")).await;
+    browser.expect_text("No security key is added.").await;
+    browser.fill("#key-name", "Virtual key").await;
+    browser.press("Add a security key").await;
+    browser.expect_text("Adding \"Virtual key\"").await;
+    browser.shot("19-add-security-key").await;
+    let seen = smtp.count();
+    browser.press("Use your security key").await;
+    browser.expect_text("Two-factor authentication is on").await;
+    let codes = browser.texts("#recovery-codes li").await;
+    assert_eq!(codes.len(), 10, "the first key comes with recovery codes");
+    smtp.wait_for(seen, NEW_ADDRESS, "Two-factor authentication is on")
+        .await;
+    browser.open(&site.localhost_url("/account")).await;
+    let row = browser.texts("#security-keys tbody tr").await;
+    assert!(
+        row.len() == 1 && row[0].contains("Virtual key") && row[0].contains("never"),
+        "the key is listed, never used yet: {row:?}"
+    );
+
+    // Signed out, then in: the password, then the key (no mailed code).
+    browser.press("Sign Out").await;
+    let seen = smtp.count();
+    sign_in_at(browser, &login, JANE).await;
+    assert_eq!(browser.path().await, "/login/verify");
+    browser
+        .expect_text("use your security key or passkey")
+        .await;
+    browser.shot("20-use-security-key").await;
+    browser.press("Use a security key").await;
+    browser.expect_text(&format!("Signed in as {JANE}")).await;
+    assert_eq!(smtp.count(), seen, "no code was mailed");
+    browser.open(&site.localhost_url("/account")).await;
+    let row = browser.texts("#security-keys tbody tr").await;
+    assert!(!row[0].contains("never"), "its use is recorded: {row:?}");
+    browser.shot("21-account-with-security-key").await;
 }
 
 /// A forged cross-origin POST, a burst of wrong passwords, and the

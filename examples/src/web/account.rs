@@ -1,5 +1,6 @@
 //! The Account page: two-factor authentication (its forms post to
-//! [`super::twofactor`]), the password, linked GitHub and Twitter
+//! [`super::twofactor`]), security keys ([`super::security_keys`]), the
+//! password, linked GitHub and Twitter
 //! accounts, remembered devices with `Revoke` and `Revoke all`, and
 //! command-line tokens (revoked in [`super::cli_tokens`]).
 
@@ -35,6 +36,15 @@ struct AccountPage {
     links: Vec<LinkRow>,
     devices: Vec<DeviceRow>,
     tokens: Vec<TokenRow>,
+    keys: Vec<KeyRow>,
+}
+
+struct KeyRow {
+    id: String,
+    name: String,
+    created: String,
+    last_used: String,
+    backed_up: bool,
 }
 
 struct TokenRow {
@@ -113,6 +123,19 @@ pub async fn page(State(app): State<Arc<App>>, member: Member) -> Reply {
             created: when(t.created_at),
         })
         .collect();
+    let keys = app
+        .flow
+        .security_keys(account)
+        .await?
+        .into_iter()
+        .map(|k| KeyRow {
+            id: k.credential_id_text(),
+            name: k.name,
+            created: day(k.created_at),
+            last_used: k.last_used_at.map_or_else(|| "never".to_owned(), when),
+            backed_up: k.backed_up,
+        })
+        .collect();
     render(&AccountPage {
         page: member.visitor.page().await?,
         login: member.user.login.clone(),
@@ -122,6 +145,7 @@ pub async fn page(State(app): State<Arc<App>>, member: Member) -> Reply {
         links,
         devices,
         tokens,
+        keys,
     })
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{AUTHORIZATION, HOST, RETRY_AFTER, USER_AGENT, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey::cli_login::PollToken;
 use latchkey::core::AccountId;
@@ -45,11 +45,7 @@ fn error(status: StatusCode, text: &str) -> Response {
     answer(status, json!({ "error": text }))
 }
 
-fn with_header(
-    mut response: Response,
-    name: axum::http::HeaderName,
-    value: HeaderValue,
-) -> Response {
+fn with_header(mut response: Response, name: HeaderName, value: HeaderValue) -> Response {
     response.headers_mut().insert(name, value);
     response
 }

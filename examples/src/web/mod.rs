@@ -11,6 +11,7 @@ mod home;
 mod page;
 mod publish;
 mod recover;
+mod security_keys;
 mod session;
 mod signin;
 mod signup;
@@ -113,6 +114,9 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
         .route("/account/2fa/mode", post(twofactor::mode))
         .route("/account/2fa/recovery-codes", post(twofactor::regenerate))
         .route("/account/2fa/disable", post(twofactor::disable))
+        .route("/account/keys/add", post(security_keys::add))
+        .route("/account/keys/finish", post(security_keys::finish))
+        .route("/account/keys/remove", post(security_keys::remove))
         .route("/confirm", get(confirm::form).post(confirm::submit))
         .route("/publish", get(publish::form).post(publish::submit))
         .route("/publish/confirm", post(publish::confirm))

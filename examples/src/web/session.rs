@@ -27,6 +27,9 @@ pub const NEXT: &str = "next";
 /// Where to go once signed in: the command-line login page that sent the
 /// visitor to sign in (a path on this site, `/login/cli/…`).
 pub const AFTER_SIGN_IN: &str = "after_sign_in";
+/// A security-key ceremony in flight (`CeremonyId` text): registering a
+/// key on the Account page, or answering "Use a security key".
+pub const KEY_CEREMONY: &str = "key_ceremony";
 /// A publish waiting for its step-up code ([`PendingPublish`]).
 pub const PUBLISH: &str = "publish";
 
@@ -41,6 +44,12 @@ pub struct Pending {
     pub second_factor: bool,
     /// Where a mailed code went, masked.
     pub masked: Option<String>,
+    /// The account (with 2FA) has a security key.
+    #[serde(default)]
+    pub security_key: bool,
+    /// The account (with 2FA) has an authenticator app.
+    #[serde(default)]
+    pub authenticator_app: bool,
 }
 
 /// A connected identity on the ticket form.

@@ -1,6 +1,7 @@
 //! "Sign In" and "Login Verification": the password (`flow.start`), then
-//! the mailed one-time password or the authenticator's code
-//! (`flow.submit`), "Send another code" (`flow.resend`), and signing out.
+//! the mailed one-time password, the authenticator's code, a recovery
+//! code or "Use a security key" (`flow.submit`), "Send another code"
+//! (`flow.resend`), and signing out.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use latchkey::core::EmailAddress;
+use latchkey::webauthn::{CeremonyId, parse_assertion};
 use latchkey::{Answer, ChallengeId, Resent, SignInStep, Submitted};
 use serde::Deserialize;
 
@@ -16,7 +18,7 @@ use super::App;
 use super::page::{
     Page, Reply, render, render_status, see_other, throttled, when, with_retry_after,
 };
-use super::session::{self, PENDING, Pending};
+use super::session::{self, KEY_CEREMONY, PENDING, Pending};
 use super::visitor::Visitor;
 
 #[derive(Template)]
@@ -33,6 +35,12 @@ struct VerifyPage {
     page: Page,
     second_factor: bool,
     recovery: bool,
+    /// The key's options (JSON) when the form asks for the security key.
+    key_options: Option<String>,
+    /// The account has a key (offer "Use a security key").
+    has_key: bool,
+    /// The account has an authenticator app.
+    has_app: bool,
     masked: String,
     error: Option<String>,
 }
@@ -52,15 +60,29 @@ impl std::fmt::Debug for SignInForm {
     }
 }
 
-/// The code as typed, and which kind (`recovery` for a recovery code).
+/// The code as typed, and which kind (`recovery` for a recovery code,
+/// `security-key` for the browser's assertion in `credential`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CodeForm {
     code: String,
     method: String,
+    credential: String,
 }
 
-/// `?use=recovery` switches the 2FA form to a recovery code.
+/// Which factor the Login Verification form asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asking {
+    /// The mailed code, or the authenticator app's.
+    Code,
+    /// A recovery code.
+    Recovery,
+    /// The security key.
+    Key,
+}
+
+/// `?use=recovery` switches the 2FA form to a recovery code, `?use=key`
+/// to the security key.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct VerifyQuery {
@@ -125,16 +147,25 @@ pub async fn submit(
                 login,
                 second_factor: false,
                 masked: Some(masked_address),
+                security_key: false,
+                authenticator_app: false,
             };
             session::put(&visitor.session, PENDING, pending).await?;
             return Ok(see_other("/login/verify"));
         }
-        SignInStep::SecondFactorRequired { challenge, .. } => {
+        SignInStep::SecondFactorRequired {
+            challenge, factors, ..
+        } => {
+            // The key's options are made afresh for each Login
+            // Verification page (a ceremony answers once), so the ones
+            // started here are left to expire.
             let pending = Pending {
                 challenge: challenge.to_string(),
                 login,
                 second_factor: true,
                 masked: None,
+                security_key: factors.security_key.is_some(),
+                authenticator_app: factors.authenticator_app,
             };
             session::put(&visitor.session, PENDING, pending).await?;
             return Ok(see_other("/login/verify"));
@@ -166,27 +197,69 @@ pub async fn submit(
 }
 
 /// `GET /login/verify`: "Login Verification".
-pub async fn verify_form(visitor: Visitor, Query(query): Query<VerifyQuery>) -> Reply {
+pub async fn verify_form(
+    State(app): State<Arc<App>>,
+    visitor: Visitor,
+    Query(query): Query<VerifyQuery>,
+) -> Reply {
     let Some(pending) = session::get::<Pending>(&visitor.session, PENDING).await? else {
         session::notice(&visitor.session, "Sign in first.").await?;
         return Ok(see_other("/login"));
     };
-    render(&verify_page(&visitor, &pending, query.with == "recovery", None).await?)
+    let asking = match query.with.as_str() {
+        "recovery" => Asking::Recovery,
+        "key" => Asking::Key,
+        _ => Asking::Code,
+    };
+    render(&verify_page(&app, &visitor, &pending, asking, None).await?)
 }
 
 async fn verify_page(
+    app: &App,
     visitor: &Visitor,
     pending: &Pending,
-    recovery: bool,
+    asking: Asking,
     error: Option<String>,
 ) -> Result<VerifyPage, super::page::AppError> {
+    // An account with keys and no app is asked for the key first.
+    let asking = match asking {
+        _ if !pending.second_factor => Asking::Code,
+        Asking::Code if pending.security_key && !pending.authenticator_app => Asking::Key,
+        Asking::Key if !pending.security_key => Asking::Code,
+        other => other,
+    };
+    let key_options = match asking {
+        Asking::Key => key_request(app, visitor, pending).await?,
+        Asking::Code | Asking::Recovery => None,
+    };
     Ok(VerifyPage {
         page: visitor.page().await?,
         second_factor: pending.second_factor,
-        recovery: pending.second_factor && recovery,
+        recovery: asking == Asking::Recovery,
+        key_options,
+        has_key: pending.security_key,
+        has_app: pending.authenticator_app,
         masked: pending.masked.clone().unwrap_or_default(),
         error,
     })
+}
+
+/// New security-key options for the pending sign-in (each ceremony
+/// answers once), its ceremony kept in the session; `None` when the
+/// challenge is no longer live.
+async fn key_request(
+    app: &App,
+    visitor: &Visitor,
+    pending: &Pending,
+) -> Result<Option<String>, super::page::AppError> {
+    let Ok(challenge) = pending.challenge.parse::<ChallengeId>() else {
+        return Ok(None);
+    };
+    let Some(request) = app.flow.security_key_request(&challenge).await? else {
+        return Ok(None);
+    };
+    session::put(&visitor.session, KEY_CEREMONY, request.ceremony.to_string()).await?;
+    Ok(Some(serde_json::to_string(&request.options)?))
 }
 
 /// The pending sign-in and its challenge, or the way back to "Sign In".
@@ -217,11 +290,34 @@ pub async fn verify(
         Err(reply) => return reply,
     };
     let code = form.code.trim();
-    let recovery = form.method == "recovery";
-    let answer = match (pending.second_factor, recovery) {
-        (false, _) => Answer::MailedCode(code),
-        (true, false) => Answer::Totp(code),
-        (true, true) => Answer::RecoveryCode(code),
+    let asking = match form.method.as_str() {
+        "recovery" => Asking::Recovery,
+        "security-key" => Asking::Key,
+        _ => Asking::Code,
+    };
+    // The ceremony answers once, whatever the answer.
+    let ceremony = match asking {
+        Asking::Key => session::take::<String>(&visitor.session, KEY_CEREMONY)
+            .await?
+            .and_then(|c| c.parse::<CeremonyId>().ok()),
+        Asking::Code | Asking::Recovery => None,
+    };
+    let credential = match (asking, &ceremony) {
+        (Asking::Key, Some(_)) => parse_assertion(&form.credential).ok(),
+        _ => None,
+    };
+    let answer = match (pending.second_factor, asking, &ceremony, &credential) {
+        (false, _, _, _) => Answer::MailedCode(code),
+        (true, Asking::Code, _, _) => Answer::Totp(code),
+        (true, Asking::Recovery, _, _) => Answer::RecoveryCode(code),
+        (true, Asking::Key, Some(ceremony), Some(credential)) => Answer::SecurityKey {
+            ceremony,
+            credential,
+        },
+        (true, Asking::Key, _, _) => {
+            let error = "Your security key's answer did not arrive. Try again.".to_owned();
+            return render(&verify_page(&app, &visitor, &pending, asking, Some(error)).await?);
+        }
     };
     match app.flow.submit(&challenge, answer, &visitor.client).await? {
         Submitted::SignedIn(done) => {
@@ -240,8 +336,15 @@ pub async fn verify(
             start_again(&visitor, "Too many wrong codes. Sign in again.").await
         }
         Submitted::Wrong { attempts_left } => {
-            let error = format!("That code is not right. {attempts_left} attempts left.");
-            render(&verify_page(&visitor, &pending, recovery, Some(error)).await?)
+            let error = match asking {
+                Asking::Key => {
+                    format!("Your security key was not accepted. {attempts_left} attempts left.")
+                }
+                Asking::Code | Asking::Recovery => {
+                    format!("That code is not right. {attempts_left} attempts left.")
+                }
+            };
+            render(&verify_page(&app, &visitor, &pending, asking, Some(error)).await?)
         }
         Submitted::Expired => start_again(&visitor, "That sign-in expired. Sign in again.").await,
         Submitted::Throttled { retry_at } => {
@@ -273,7 +376,7 @@ pub async fn resend(State(app): State<Arc<App>>, visitor: Visitor) -> Reply {
             let now = app.flow.now();
             let at = now + retry_after;
             let error = format!("A code was sent moments ago. Try again at {}.", when(at));
-            let page = verify_page(&visitor, &pending, false, Some(error)).await?;
+            let page = verify_page(&app, &visitor, &pending, Asking::Code, Some(error)).await?;
             let mut response = render_status(StatusCode::TOO_MANY_REQUESTS, &page)?;
             with_retry_after(&mut response, at, now);
             Ok(response)

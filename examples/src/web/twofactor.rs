@@ -69,6 +69,15 @@ pub fn refusal(outcome: FactorOutcome) -> String {
     }
 }
 
+/// The recovery codes, shown once (`enabled_now`: 2FA just turned on).
+pub async fn show_recovery_codes(member: &Member, codes: Vec<String>, enabled_now: bool) -> Reply {
+    render(&CodesPage {
+        page: member.visitor.page().await?,
+        codes,
+        enabled_now,
+    })
+}
+
 /// The SVG element alone (the XML declaration does not belong in HTML).
 fn inline_svg(svg: &str) -> String {
     svg.find("<svg")

@@ -132,6 +132,37 @@ impl Drop for Driver {
     }
 }
 
+/// WebDriver's "Add Virtual Authenticator" (WebAuthn Level 2, §11): a
+/// CTAP2 platform authenticator that keeps discoverable credentials,
+/// verifies its user and answers without a touch.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 /// The browser, with the story's moves.
 pub struct Browser {
     /// The WebDriver client.
@@ -144,6 +175,17 @@ fn button(label: &str) -> String {
 }
 
 impl Browser {
+    /// Gives the browser a virtual security key (Chromium's WebDriver
+    /// virtual authenticator); its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let answer = self
+            .client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .expect("a virtual authenticator");
+        answer.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Opens `url` and waits for its page.
     pub async fn open(&self, url: &str) {
         self.client.goto(url).await.expect("open a page");

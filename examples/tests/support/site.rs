@@ -118,6 +118,13 @@ impl Site {
         format!("{}{path}", self.base)
     }
 
+    /// The URL of `path` at `http://localhost:PORT`, the origin security
+    /// keys are bound to (browsers refuse them on an IP address).
+    pub fn localhost_url(&self, path: &str) -> String {
+        let port = self.addr.rsplit(':').next().unwrap_or_default();
+        format!("http://localhost:{port}{path}")
+    }
+
     /// What the site wrote on stderr (security events, refusals).
     pub fn stderr(&self) -> String {
         fs::read_to_string(self.dir.0.join("stderr")).unwrap_or_default()
