@@ -129,6 +129,7 @@ async fn run(args: Args) -> Result<(), String> {
     let flow = stores
         .apply(SignIn::builder(ISSUER, keys))
         .security_keys(relying_party, stores.security_keys())
+        .passkey_sign_in(true)
         .accounts(Arc::new(book.clone()))
         .mailer(mailer)
         .events(Arc::new(StderrEvents {

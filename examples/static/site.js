@@ -65,6 +65,10 @@ const asserted = (credential) => ({
   },
   extensions: {},
 });
+// A "conditional" form is a passkey sign-in: the browser may offer the
+// passkey in the username field (autocomplete="username webauthn") at
+// once, and its button asks in a dialog instead (the pending offer is
+// withdrawn first: one request at a time).
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-webauthn]").forEach((form) => {
     const start = form.querySelector("[data-webauthn-start]");
@@ -76,20 +80,57 @@ document.addEventListener("DOMContentLoaded", () => {
       start.disabled = true;
       return;
     }
-    start.addEventListener("click", async () => {
-      const { publicKey } = JSON.parse(form.dataset.options);
-      start.disabled = true;
-      try {
-        const answer = form.dataset.webauthn === "create"
-          ? created(await navigator.credentials.create({ publicKey: creationOptions(publicKey) }))
-          : asserted(await navigator.credentials.get({ publicKey: requestOptions(publicKey) }));
-        form.elements.credential.value = JSON.stringify(answer);
-        form.submit();
-      } catch (error) {
-        problem.textContent = "The security key did not answer (" + error.name + "). Try again.";
+    const { publicKey } = JSON.parse(form.dataset.options);
+    // Keys are bound to the RP id: at any other address (127.0.0.1, say)
+    // the browser refuses them, so say where they work instead.
+    const rpId = publicKey.rpId || (publicKey.rp && publicKey.rp.id);
+    const here = window.location.hostname;
+    if (rpId && here !== rpId && !here.endsWith("." + rpId)) {
+      if (form.dataset.webauthn === "conditional") {
+        form.hidden = true;
+      } else {
+        problem.textContent = "Security keys work on this site only at " + rpId + ".";
         problem.hidden = false;
-        start.disabled = false;
+        start.disabled = true;
+      }
+      return;
+    }
+    let offer = null;
+    const ask = async (mediation) => {
+      const options = { publicKey: requestOptions(publicKey) };
+      if (mediation) {
+        offer = new AbortController();
+        options.mediation = mediation;
+        options.signal = offer.signal;
+      }
+      return asserted(await navigator.credentials.get(options));
+    };
+    const send = (answer) => {
+      form.elements.credential.value = JSON.stringify(answer);
+      form.submit();
+    };
+    const failed = (error) => {
+      if (error.name === "AbortError") return;
+      problem.textContent = "The security key did not answer (" + error.name + "). Try again.";
+      problem.hidden = false;
+      start.disabled = false;
+    };
+    start.addEventListener("click", async () => {
+      start.disabled = true;
+      if (offer) offer.abort();
+      try {
+        send(form.dataset.webauthn === "create"
+          ? created(await navigator.credentials.create({ publicKey: creationOptions(publicKey) }))
+          : await ask(null));
+      } catch (error) {
+        failed(error);
       }
     });
+    if (form.dataset.webauthn === "conditional" && PublicKeyCredential.isConditionalMediationAvailable) {
+      PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
+        // A background offer fails quietly: the button still works.
+        if (available) ask("conditional").then(send, () => {});
+      });
+    }
   });
 });

@@ -579,11 +579,12 @@ async fn signed_in_at_the_new_address(browser: &Browser, site: &Site, smtp: &Smt
 /// A security key, with Chromium's virtual authenticator: "Add a
 /// security key" on the Account page turns 2FA on (recovery codes shown
 /// once, a notice mailed), and "Use a security key" on the Login
-/// Verification form signs in with it. Keys are bound to a host name, so
+/// Verification form signs in with it, then "Sign in with a passkey"
+/// alone (no login, no password). Keys are bound to a host name, so
 /// this happens at `http://localhost:PORT` (a new cookie jar: a sign-in
 /// there first, by mailed code).
 async fn security_key(browser: &Browser, site: &Site, smtp: &SmtpServer) {
-    browser.add_virtual_authenticator().await;
+    let authenticator = browser.add_virtual_authenticator().await;
     let login = site.localhost_url("/login");
     sign_in_with_mailed_code_at(browser, &login, smtp, JANE, NEW_ADDRESS, "j***@new.example").await;
     browser.open(&site.localhost_url("/account")).await;
@@ -606,7 +607,17 @@ async fn security_key(browser: &Browser, site: &Site, smtp: &SmtpServer) {
         "the key is listed, never used yet: {row:?}"
     );
 
-    // Signed out, then in: the password, then the key (no mailed code).
+    // As a second factor: the password, then the key (no mailed code).
+    // (Not discoverable for now, so the browser does not offer it on
+    // the Sign In page first.)
+    let passkeys = browser.credentials(&authenticator).await;
+    let mut named_only = passkeys.clone();
+    for credential in &mut named_only {
+        credential["isResidentCredential"] = false.into();
+    }
+    browser
+        .replace_credentials(&authenticator, named_only)
+        .await;
     browser.press("Sign Out").await;
     let seen = smtp.count();
     sign_in_at(browser, &login, JANE).await;
@@ -622,6 +633,30 @@ async fn security_key(browser: &Browser, site: &Site, smtp: &SmtpServer) {
     let row = browser.texts("#security-keys tbody tr").await;
     assert!(!row[0].contains("never"), "its use is recorded: {row:?}");
     browser.shot("21-account-with-security-key").await;
+
+    // As a passkey alone: the Sign In page asks the browser for a
+    // passkey at once (conditional UI: `autocomplete="username
+    // webauthn"`), and the virtual authenticator, which needs no touch,
+    // answers before anyone types: signed in with no login and no
+    // password.
+    // Discoverable again, at the counter the key reached meanwhile.
+    let counted = browser.credentials(&authenticator).await;
+    let mut passkeys = passkeys;
+    for (credential, now) in passkeys.iter_mut().zip(&counted) {
+        credential["signCount"] = now["signCount"].clone();
+    }
+    browser.replace_credentials(&authenticator, passkeys).await;
+    let by_key = || site.stderr().matches("method: SecurityKey").count();
+    let before = by_key();
+    browser.press("Sign Out").await;
+    browser.open(&login).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while browser.path().await != "/" {
+        assert!(Instant::now() < deadline, "the passkey did not sign in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.expect_text(&format!("Signed in as {JANE}")).await;
+    assert_eq!(by_key(), before + 1, "one more sign-in, by the passkey");
 }
 
 /// A forged cross-origin POST, a burst of wrong passwords, and the

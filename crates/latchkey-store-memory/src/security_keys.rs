@@ -60,6 +60,13 @@ impl SecurityKeyStore for MemoryStore {
         Ok(true)
     }
 
+    async fn security_key_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<SecurityKeyRecord>, StoreError> {
+        Ok(lock(&self.security_keys).keys.get(credential_id).cloned())
+    }
+
     async fn security_keys(
         &self,
         account: &AccountId,

@@ -177,6 +177,7 @@ pub(crate) fn ceremony_purpose_parts(
         CeremonyPurpose::Registration { name } => ("registration", Some(name.as_str()), None),
         CeremonyPurpose::SecondFactor => ("second-factor", None, None),
         CeremonyPurpose::StepUp { operation } => ("step-up", None, Some(&operation[..])),
+        CeremonyPurpose::Passwordless => ("passwordless", None, None),
     }
 }
 
@@ -188,6 +189,7 @@ pub(crate) fn ceremony_purpose(
     match (kind, name, operation) {
         ("registration", Some(name), None) => Ok(CeremonyPurpose::Registration { name }),
         ("second-factor", None, None) => Ok(CeremonyPurpose::SecondFactor),
+        ("passwordless", None, None) => Ok(CeremonyPurpose::Passwordless),
         ("step-up", None, Some(operation)) => Ok(CeremonyPurpose::StepUp {
             operation: array_of(operation, "ceremony operation")?,
         }),

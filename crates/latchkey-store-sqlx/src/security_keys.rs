@@ -145,6 +145,24 @@ macro_rules! impl_security_key_store {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn security_key_by_credential(
+                    &self,
+                    credential_id: &[u8],
+                ) -> Result<Option<SecurityKeyRecord>, StoreError> {
+                    sqlx::query(concat!(
+                        "SELECT ",
+                        security_key_columns!(),
+                        " FROM latchkey_security_keys WHERE credential_id = $1"
+                    ))
+                    .bind(credential_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?
+                    .as_ref()
+                    .map(security_key_from_row)
+                    .transpose()
+                }
+
                 async fn security_keys(
                     &self,
                     account: &AccountId,

@@ -286,6 +286,7 @@ macro_rules! security_key_store_tests {
                 sixty_four_uses_at_one_counter_have_one_winner,
                 rename_and_remove_touch_only_the_accounts_own_key,
                 purge_removes_only_expired_ceremonies,
+                a_key_is_found_by_its_credential_id,
             ]
         );
     };

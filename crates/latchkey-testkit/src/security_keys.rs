@@ -99,6 +99,7 @@ pub async fn a_ceremony_is_taken_once_with_every_field(store: Arc<dyn SecurityKe
         CeremonyPurpose::StepUp {
             operation: random(),
         },
+        CeremonyPurpose::Passwordless,
     ] {
         let record = ceremony(&jane, purpose);
         assert!(insert(&store, &record).await, "a fresh digest is stored");
@@ -294,4 +295,43 @@ pub async fn purge_removes_only_expired_ceremonies(store: Arc<dyn SecurityKeySto
         "purged, even for an earlier now"
     );
     assert!(take(&store, &young, now).await.is_some());
+}
+
+/// A key is found by its credential id alone, whoever's it is; an
+/// unknown id, or a removed key's, finds nothing.
+pub async fn a_key_is_found_by_its_credential_id(store: Arc<dyn SecurityKeyStore>) {
+    let (jane, joe) = (fresh_account(), fresh_account());
+    let janes = key(&jane, t0());
+    let joes = key(&joe, t0());
+    assert!(add(&store, &janes).await && add(&store, &joes).await);
+    let by_id = |id: Vec<u8>| {
+        let store = store.clone();
+        async move {
+            store
+                .security_key_by_credential(&id)
+                .await
+                .expect("SecurityKeyStore::security_key_by_credential failed")
+        }
+    };
+    assert_eq!(
+        by_id(janes.credential_id.clone()).await,
+        Some(janes.clone())
+    );
+    assert_eq!(by_id(joes.credential_id.clone()).await, Some(joes.clone()));
+    assert_eq!(
+        by_id(random::<32>().to_vec()).await,
+        None,
+        "an unknown id finds nothing"
+    );
+    assert!(
+        store
+            .remove_security_key(&jane, &janes.credential_id)
+            .await
+            .expect("SecurityKeyStore::remove_security_key failed")
+    );
+    assert_eq!(
+        by_id(janes.credential_id).await,
+        None,
+        "a removed key is gone"
+    );
 }

@@ -72,19 +72,33 @@ impl SecurityKeys {
             Err(e) => return Ok(Asserted::Refused(Refusal::from_webauthn(&e))),
         };
         let keys = self.passkeys(account).await?;
-        let Some((key, mut passkey)) = keys
+        let Some((key, passkey)) = keys
             .into_iter()
             .find(|(_, p)| p.cred_id() == result.cred_id())
         else {
             return Ok(Asserted::Refused(Refusal::UnknownKey));
         };
+        self.record_use(account, key, passkey, &result, now).await
+    }
+
+    /// Records a verified assertion on its key: refused when the counter
+    /// did not move forward since the key was read (a clone, or another
+    /// assertion recorded meanwhile); compare-and-set on the counter.
+    pub(crate) async fn record_use(
+        &self,
+        account: &AccountId,
+        key: crate::SecurityKeyRecord,
+        mut passkey: webauthn_rs::prelude::Passkey,
+        result: &webauthn_rs::prelude::AuthenticationResult,
+        now: time::OffsetDateTime,
+    ) -> Result<Asserted, Error> {
         if (result.counter() != 0 || key.counter != 0) && result.counter() <= key.counter {
             // Stored since the ceremony began: another assertion moved it.
             return Ok(Asserted::CounterRegressed {
                 credential_id: key.credential_id,
             });
         }
-        passkey.update_credential(&result);
+        passkey.update_credential(result);
         let update = KeyUse {
             passkey: serde_json::to_string(&passkey).map_err(Error::Corrupt)?,
             counter: result.counter().max(key.counter),

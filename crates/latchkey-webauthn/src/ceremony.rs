@@ -89,6 +89,10 @@ pub enum CeremonyPurpose {
         /// The write's digest.
         operation: OperationDigest,
     },
+    /// Signing in with a passkey and no password: the browser picks the
+    /// credential, so the ceremony belongs to no account yet (its record
+    /// carries [`CeremonyRecord::NOBODY`]).
+    Passwordless,
 }
 
 /// A ceremony as stored.
@@ -105,6 +109,14 @@ pub struct CeremonyRecord {
     pub state: String,
     /// Dead from this instant on.
     pub expires_at: OffsetDateTime,
+}
+
+impl CeremonyRecord {
+    /// The account a [`CeremonyPurpose::Passwordless`] ceremony is stored
+    /// under: no account's. It is never compared with one: a passwordless
+    /// ceremony is taken only for a passwordless answer, and every other
+    /// purpose checks its account.
+    pub const NOBODY: &'static str = "latchkey:passwordless";
 }
 
 impl fmt::Debug for CeremonyRecord {

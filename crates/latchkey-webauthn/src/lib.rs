@@ -41,6 +41,7 @@ mod error;
 mod key;
 mod manage;
 mod outcome;
+mod passwordless;
 mod registration;
 mod relying_party;
 mod response;

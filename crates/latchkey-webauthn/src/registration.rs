@@ -2,7 +2,9 @@
 //! `navigator.credentials.create`, then the browser's answer.
 
 use latchkey_core::AccountId;
-use webauthn_rs::prelude::{Credential, PasskeyRegistration, RegisterPublicKeyCredential};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, Credential, PasskeyRegistration, RegisterPublicKeyCredential,
+};
 
 use crate::{
     CeremonyId, CeremonyPurpose, CeremonyRecord, Error, Refusal, Registered, RegistrationBegin,
@@ -51,6 +53,11 @@ impl SecurityKeys {
                 Some(exclude),
             )
             .map_err(Error::Webauthn)?;
+        let options = if self.rp.discoverable {
+            discoverable(options)?
+        } else {
+            options
+        };
         let ceremony = self
             .store_ceremony(
                 account,
@@ -145,4 +152,18 @@ impl SecurityKeys {
             "the security key store refused two fresh ceremony ids",
         )))
     }
+}
+
+/// The options with `residentKey: "required"`: the authenticator keeps
+/// the credential, so it can sign in without a login. (Only the browser
+/// reads this; the server-side state does not depend on it.)
+fn discoverable(options: CreationChallengeResponse) -> Result<CreationChallengeResponse, Error> {
+    let mut json = serde_json::to_value(options).map_err(Error::Corrupt)?;
+    let selection = &mut json["publicKey"]["authenticatorSelection"];
+    if !selection.is_object() {
+        *selection = serde_json::json!({ "userVerification": "required" });
+    }
+    selection["residentKey"] = "required".into();
+    selection["requireResidentKey"] = true.into();
+    serde_json::from_value(json).map_err(Error::Corrupt)
 }

@@ -28,6 +28,7 @@ pub struct RelyingParty {
     id: String,
     pub(crate) ceremony_ttl: Duration,
     pub(crate) max_keys: usize,
+    pub(crate) discoverable: bool,
 }
 
 impl fmt::Debug for RelyingParty {
@@ -37,6 +38,7 @@ impl fmt::Debug for RelyingParty {
             .field("origin", &self.origin.as_str())
             .field("ceremony_ttl", &self.ceremony_ttl)
             .field("max_keys", &self.max_keys)
+            .field("discoverable", &self.discoverable)
             .finish_non_exhaustive()
     }
 }
@@ -62,6 +64,7 @@ impl RelyingParty {
             id: id.to_owned(),
             ceremony_ttl: Duration::minutes(5),
             max_keys: 10,
+            discoverable: false,
         })
     }
 
@@ -78,6 +81,23 @@ impl RelyingParty {
         }
         self.ceremony_ttl = ttl;
         Ok(self)
+    }
+
+    /// Asks authenticators to keep each new credential (a discoverable
+    /// credential, `residentKey: "required"`), so that it can sign in
+    /// without a login or password
+    /// ([`begin_passwordless`](crate::SecurityKeys::begin_passwordless)).
+    /// Off by default: a hardware key has few such slots.
+    #[must_use]
+    pub fn with_discoverable_credentials(mut self) -> Self {
+        self.discoverable = true;
+        self
+    }
+
+    /// Whether new credentials are asked to be discoverable.
+    #[must_use]
+    pub fn discoverable_credentials(&self) -> bool {
+        self.discoverable
     }
 
     /// The RP id.

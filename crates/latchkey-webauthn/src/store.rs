@@ -28,6 +28,13 @@ pub trait SecurityKeyStore: fmt::Debug + Send + Sync + 'static {
     /// registered already (to any account).
     async fn add_security_key(&self, key: SecurityKeyRecord) -> Result<bool, StoreError>;
 
+    /// The key with this credential id, whoever's it is (a passkey
+    /// sign-in names its credential before anyone is known).
+    async fn security_key_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<SecurityKeyRecord>, StoreError>;
+
     /// The account's keys, oldest first.
     async fn security_keys(
         &self,

@@ -11,61 +11,21 @@ use latchkey_webauthn::{
     Asserted, CeremonyPurpose, Refusal, Registered, RegistrationBegin, RelyingParty, SecurityKeys,
     parse_assertion, parse_registration,
 };
-use passkey_authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
 use passkey_client::{Client, DefaultClientData};
 use passkey_crypto::AvailableBackend;
-use passkey_types::{Passkey, ctap2, webauthn};
+use passkey_types::webauthn;
+use public_suffix::PublicSuffixList;
+use support::passkey_rs::{
+    Device, DiscoverableDevice, VerifiedUser, browser_json, device, discoverable_device, to_theirs,
+};
 use time::OffsetDateTime;
 use url::Url;
 
+mod support {
+    pub mod passkey_rs;
+}
+
 const ORIGIN: &str = "https://example.com";
-
-/// A user who is there and verified (a PIN or a fingerprint).
-struct VerifiedUser;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for VerifiedUser {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Self::PasskeyItem>,
-        presence: bool,
-        verification: bool,
-    ) -> Result<UserCheck, ctap2::Ctap2Error> {
-        Ok(UserCheck {
-            presence,
-            verification,
-        })
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-}
-
-type Device = Client<
-    passkey_authenticator::MemoryStore,
-    VerifiedUser,
-    AvailableBackend,
-    public_suffix::PublicSuffixList,
-    (),
->;
-
-fn device() -> Device {
-    let mut authenticator = Authenticator::new(
-        ctap2::Aaguid::new_empty(),
-        passkey_authenticator::MemoryStore::new(),
-        VerifiedUser,
-        AvailableBackend,
-    );
-    authenticator.set_make_credentials_with_signature_counter(true);
-    Client::new(authenticator)
-}
 
 fn service() -> (SecurityKeys, AccountId) {
     let clock = Arc::new(ManualClock::new(
@@ -77,42 +37,14 @@ fn service() -> (SecurityKeys, AccountId) {
     (keys, AccountId::new("jane").expect("id"))
 }
 
-/// passkey-rs's answer as a browser's `PublicKeyCredential.toJSON()`
-/// gives it: every byte string (serialized by passkey-types as an array
-/// of numbers) as base64url.
-fn browser_json(theirs: &impl serde::Serialize) -> String {
-    fn walk(value: serde_json::Value) -> serde_json::Value {
-        use serde_json::Value;
-        match value {
-            Value::Array(items)
-                if !items.is_empty()
-                    && items.iter().all(|v| v.as_u64().is_some_and(|n| n <= 255)) =>
-            {
-                let bytes: Vec<u8> = items
-                    .iter()
-                    .filter_map(Value::as_u64)
-                    .filter_map(|n| u8::try_from(n).ok())
-                    .collect();
-                Value::String(data_encoding::BASE64URL_NOPAD.encode(&bytes))
-            }
-            Value::Array(items) => Value::Array(items.into_iter().map(walk).collect()),
-            Value::Object(map) => {
-                Value::Object(map.into_iter().map(|(k, v)| (k, walk(v))).collect())
-            }
-            other => other,
-        }
-    }
-    walk(serde_json::to_value(theirs).expect("its answer serializes")).to_string()
-}
-
-/// Our options to passkey-rs's types, through JSON.
-fn to_theirs<T: serde::de::DeserializeOwned>(ours: &impl serde::Serialize) -> T {
-    let json = serde_json::to_string(ours).expect("our options serialize");
-    serde_json::from_str(&json)
-        .unwrap_or_else(|e| panic!("passkey-rs reads our options: {e}\n{json}"))
-}
-
-async fn register(keys: &SecurityKeys, jane: &AccountId, device: &mut Device) -> Registered {
+async fn register<S>(
+    keys: &SecurityKeys,
+    jane: &AccountId,
+    device: &mut Client<S, VerifiedUser, AvailableBackend, PublicSuffixList, ()>,
+) -> Registered
+where
+    S: passkey_authenticator::CredentialStore<PasskeyItem = passkey_types::Passkey> + Sync + Send,
+{
     let RegistrationBegin::Started(started) = keys
         .begin_registration(jane, "jane", "passkey-rs")
         .await
@@ -204,5 +136,123 @@ async fn a_replayed_passkey_rs_assertion_is_refused() {
             .await
             .expect("finish"),
         Asserted::Refused(Refusal::WrongChallenge)
+    );
+}
+
+/// The relying party with discoverable credentials, and jane's passkey
+/// registered on `device`.
+async fn passwordless_service(device: &mut DiscoverableDevice) -> (SecurityKeys, AccountId) {
+    let clock = Arc::new(ManualClock::new(
+        OffsetDateTime::from_unix_timestamp(1_900_000_000).expect("time"),
+    ));
+    let rp = RelyingParty::new("example.com", ORIGIN, "Example")
+        .expect("rp")
+        .with_discoverable_credentials();
+    let pepper = Pepper::from_bytes(&[3; 32]).expect("pepper");
+    let keys = SecurityKeys::new(rp, Arc::new(MemoryStore::new()), clock, &pepper);
+    let jane = AccountId::new("jane").expect("id");
+    assert!(matches!(
+        register(&keys, &jane, device).await,
+        Registered::Added(_)
+    ));
+    (keys, jane)
+}
+
+/// A passwordless ceremony answered by `device`: the ceremony and the
+/// browser's JSON.
+async fn passwordless_json(
+    keys: &SecurityKeys,
+    device: &mut DiscoverableDevice,
+) -> (latchkey_webauthn::CeremonyId, String) {
+    let started = keys.begin_passwordless().await.expect("begin");
+    let mut options = serde_json::to_value(&started.options).expect("json");
+    assert_eq!(
+        options["mediation"], "conditional",
+        "for the username field"
+    );
+    assert!(
+        options["publicKey"]["allowCredentials"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "no credential is named: the browser picks one"
+    );
+    // A button's modal dialog, as passkey-rs's client plays it.
+    options.as_object_mut().expect("object").remove("mediation");
+    let options: webauthn::CredentialRequestOptions = to_theirs(&options);
+    let signed = device
+        .authenticate(
+            &Url::parse(ORIGIN).expect("origin"),
+            options,
+            DefaultClientData,
+        )
+        .await
+        .expect("passkey-rs signs with its discoverable credential");
+    (started.ceremony, browser_json(&signed))
+}
+
+#[tokio::test]
+async fn a_discoverable_passkey_names_its_account_and_signs_in_once() {
+    let mut device = discoverable_device();
+    let (keys, jane) = passwordless_service(&mut device).await;
+    let (ceremony, json) = passwordless_json(&keys, &mut device).await;
+    let answer = parse_assertion(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let key = keys
+        .identify(&answer)
+        .await
+        .expect("identify")
+        .expect("the answer names jane's key");
+    assert_eq!(key.account, jane);
+    assert!(matches!(
+        keys.finish_passwordless(&ceremony, &key, &answer)
+            .await
+            .expect("finish"),
+        Asserted::Verified {
+            user_verified: true,
+            ..
+        }
+    ));
+    // Replayed: its ceremony is used up, and a new one signs another
+    // challenge.
+    assert_eq!(
+        keys.finish_passwordless(&ceremony, &key, &answer)
+            .await
+            .expect("finish"),
+        Asserted::Expired
+    );
+    let fresh = keys.begin_passwordless().await.expect("begin");
+    assert_eq!(
+        keys.finish_passwordless(&fresh.ceremony, &key, &answer)
+            .await
+            .expect("finish"),
+        Asserted::Refused(Refusal::WrongChallenge)
+    );
+    // A second-factor ceremony is not a passwordless one.
+    let second = keys
+        .begin_assertion(&jane, CeremonyPurpose::SecondFactor)
+        .await
+        .expect("begin")
+        .expect("a key");
+    let (_, json) = passwordless_json(&keys, &mut device).await;
+    let other = parse_assertion(&json).expect("parses");
+    assert_eq!(
+        keys.finish_passwordless(&second.ceremony, &key, &other)
+            .await
+            .expect("finish"),
+        Asserted::Expired
+    );
+}
+
+#[tokio::test]
+async fn a_passkey_this_service_does_not_know_names_nobody() {
+    let mut theirs = discoverable_device();
+    let (elsewhere, _) = passwordless_service(&mut theirs).await;
+    let (_, json) = passwordless_json(&elsewhere, &mut theirs).await;
+    let answer = parse_assertion(&json).expect("parses");
+    let mut ours = discoverable_device();
+    let (keys, _) = passwordless_service(&mut ours).await;
+    assert_eq!(
+        keys.identify(&answer).await.expect("identify"),
+        None,
+        "a credential registered with another service (or removed) is nobody's here"
     );
 }

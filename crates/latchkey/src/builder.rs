@@ -57,6 +57,7 @@ pub struct SignInBuilder {
     stamps: Option<Arc<dyn StampStore>>,
     cli_logins: Option<Arc<dyn CliLoginStore>>,
     security_keys: Option<(RelyingParty, Arc<dyn SecurityKeyStore>)>,
+    passkey_sign_in: bool,
     accounts: Option<Arc<dyn Accounts>>,
     mailer: Option<Arc<dyn Mailer>>,
     clock: Arc<dyn Clock>,
@@ -106,6 +107,7 @@ impl SignInBuilder {
             stamps: None,
             cli_logins: None,
             security_keys: None,
+            passkey_sign_in: false,
             accounts: None,
             mailer: None,
             clock: Arc::new(SystemClock),
@@ -145,6 +147,16 @@ impl SignInBuilder {
     /// [`Error::NotConfigured`]. Not part of [`store`](Self::store).
     pub fn security_keys(mut self, rp: RelyingParty, store: Arc<dyn SecurityKeyStore>) -> Self {
         self.security_keys = Some((rp, store));
+        self
+    }
+
+    /// Lets an account's passkeys sign in without a login or password
+    /// ([`SignIn::begin_passkey_sign_in`]): new keys are asked to be
+    /// discoverable, and the browser may offer them in the username field
+    /// (conditional UI). Off by default; needs
+    /// [`security_keys`](Self::security_keys).
+    pub fn passkey_sign_in(mut self, enabled: bool) -> Self {
+        self.passkey_sign_in = enabled;
         self
     }
 
@@ -286,9 +298,20 @@ impl SignInBuilder {
                 "security keys need a two-factor store (.store or .two_factor_store)",
             ));
         }
-        let security_keys = self
-            .security_keys
-            .map(|(rp, store)| SecurityKeys::new(rp, store, self.clock.clone(), &pepper));
+        if self.passkey_sign_in && self.security_keys.is_none() {
+            return Err(required(
+                "passkey sign-in needs security keys (.security_keys)",
+            ));
+        }
+        let passkey_sign_in = self.passkey_sign_in;
+        let security_keys = self.security_keys.map(|(rp, store)| {
+            let rp = if passkey_sign_in {
+                rp.with_discoverable_credentials()
+            } else {
+                rp
+            };
+            SecurityKeys::new(rp, store, self.clock.clone(), &pepper)
+        });
 
         let checker = CredentialChecker::new(credentials, settings.hasher.clone())?
             .with_executor(self.executor.clone());
@@ -358,6 +381,7 @@ impl SignInBuilder {
             stamps,
             cli_logins: self.cli_logins,
             security_keys,
+            passkey_sign_in,
             changes,
             otp_store,
             authentications: latchkey_core::KeyedHmac::derive(

@@ -52,6 +52,7 @@ pub struct SignIn {
     pub(crate) stamps: Arc<dyn StampStore>,
     pub(crate) cli_logins: Option<Arc<dyn latchkey_cli_login::CliLoginStore>>,
     pub(crate) security_keys: Option<latchkey_webauthn::SecurityKeys>,
+    pub(crate) passkey_sign_in: bool,
     pub(crate) changes: CredentialsChanged,
     pub(crate) otp_store: Arc<dyn latchkey_otp::OtpStore>,
     pub(crate) authentications: KeyedHmac,

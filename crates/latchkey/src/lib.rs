@@ -71,6 +71,7 @@ mod keys;
 #[cfg(feature = "memory")]
 mod memory;
 mod outcome;
+mod passkey_sign_in;
 mod password;
 pub mod prelude;
 mod reauth;
@@ -110,6 +111,7 @@ pub use outcome::{
     Answer, EmailChanged, PasswordChanged, Recovering, Registered, Resent, SignInStep, SignedIn,
     StepUp, StepUpAnswer, Submitted, retry_after_seconds,
 };
+pub use passkey_sign_in::{PasskeyBegin, PasskeySignIn};
 pub use remembered::RememberedDevice;
 pub use security_keys::{Factors, KeyAdded, KeyRemoved, SecurityKeyRequest};
 

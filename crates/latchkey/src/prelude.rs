@@ -8,10 +8,10 @@
 pub use crate::{
     Accounts, Answer, Authentication, ChallengeId, CliLoginBegin, CliLoginDecided, CliLoginStatus,
     ClientContext, DeviceCookie, EmailChanged, Error, EventSink, Factors, InMemoryAccounts,
-    KeyAdded, KeyRemoved, Keys, MailedCodePolicy, Method, PasswordChanged, Reauthenticate,
-    Reauthenticated, Recovering, Registered, RememberedDevice, Resent, SecurityEvent,
-    SecurityKeyRequest, Sensitive, SignIn, SignInBuilder, SignInStep, SignedIn, StepUp,
-    StepUpAnswer, Submitted, retry_after_seconds,
+    KeyAdded, KeyRemoved, Keys, MailedCodePolicy, Method, PasskeyBegin, PasskeySignIn,
+    PasswordChanged, Reauthenticate, Reauthenticated, Recovering, Registered, RememberedDevice,
+    Resent, SecurityEvent, SecurityKeyRequest, Sensitive, SignIn, SignInBuilder, SignInStep,
+    SignedIn, StepUp, StepUpAnswer, Submitted, retry_after_seconds,
 };
 pub use async_trait::async_trait;
 pub use latchkey_cli_login::{CliLoginId, PollToken};

@@ -89,6 +89,7 @@ pub fn router(app: Arc<App>, sessions: Sessions) -> Router {
             get(signin::verify_form).post(signin::verify),
         )
         .route("/login/resend", post(signin::resend))
+        .route("/login/passkey", post(signin::passkey))
         .route("/logout", post(signin::sign_out))
         .route(
             "/login/cli/{id}",

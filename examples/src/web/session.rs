@@ -30,6 +30,9 @@ pub const AFTER_SIGN_IN: &str = "after_sign_in";
 /// A security-key ceremony in flight (`CeremonyId` text): registering a
 /// key on the Account page, or answering "Use a security key".
 pub const KEY_CEREMONY: &str = "key_ceremony";
+/// A passkey sign-in's ceremony (`CeremonyId` text), made with each Sign
+/// In page.
+pub const PASSKEY_CEREMONY: &str = "passkey_ceremony";
 /// A publish waiting for its step-up code ([`PendingPublish`]).
 pub const PUBLISH: &str = "publish";
 

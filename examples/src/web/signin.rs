@@ -11,14 +11,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use latchkey::core::EmailAddress;
 use latchkey::webauthn::{CeremonyId, parse_assertion};
-use latchkey::{Answer, ChallengeId, Resent, SignInStep, Submitted};
+use latchkey::{Answer, ChallengeId, PasskeyBegin, PasskeySignIn, Resent, SignInStep, Submitted};
 use serde::Deserialize;
 
 use super::App;
 use super::page::{
     Page, Reply, render, render_status, see_other, throttled, when, with_retry_after,
 };
-use super::session::{self, KEY_CEREMONY, PENDING, Pending};
+use super::session::{self, KEY_CEREMONY, PASSKEY_CEREMONY, PENDING, Pending};
 use super::visitor::Visitor;
 
 #[derive(Template)]
@@ -27,6 +27,8 @@ struct SignInPage {
     page: Page,
     login: String,
     error: Option<String>,
+    /// Options for a passkey sign-in (JSON), conditional UI included.
+    passkey: Option<String>,
 }
 
 #[derive(Template)]
@@ -91,12 +93,79 @@ pub struct VerifyQuery {
 }
 
 /// `GET /login`.
-pub async fn form(visitor: Visitor) -> Reply {
+pub async fn form(State(app): State<Arc<App>>, visitor: Visitor) -> Reply {
     render(&SignInPage {
         page: visitor.page().await?,
         login: String::new(),
         error: None,
+        passkey: passkey_options(&app, &visitor).await?,
     })
+}
+
+/// A passkey sign-in's options for the Sign In page (its ceremony kept
+/// in the session); none while the client's budget is spent.
+async fn passkey_options(
+    app: &App,
+    visitor: &Visitor,
+) -> Result<Option<String>, super::page::AppError> {
+    match app.flow.begin_passkey_sign_in(&visitor.client).await? {
+        PasskeyBegin::Started(request) => {
+            session::put(
+                &visitor.session,
+                PASSKEY_CEREMONY,
+                request.ceremony.to_string(),
+            )
+            .await?;
+            Ok(Some(serde_json::to_string(&request.options)?))
+        }
+        PasskeyBegin::Throttled { .. } => Ok(None),
+    }
+}
+
+/// The browser's passkey answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasskeyForm {
+    credential: String,
+}
+
+/// `POST /login/passkey`: "Sign in with a passkey" (or the passkey the
+/// browser offered in the username field).
+pub async fn passkey(
+    State(app): State<Arc<App>>,
+    visitor: Visitor,
+    Form(form): Form<PasskeyForm>,
+) -> Reply {
+    // The ceremony answers once, whatever the answer.
+    let ceremony = session::take::<String>(&visitor.session, PASSKEY_CEREMONY)
+        .await?
+        .and_then(|c| c.parse::<CeremonyId>().ok());
+    let outcome = match (ceremony, parse_assertion(&form.credential)) {
+        (Some(ceremony), Ok(credential)) => {
+            app.flow
+                .finish_passkey_sign_in(&ceremony, &credential, &visitor.client)
+                .await?
+        }
+        _ => PasskeySignIn::Refused,
+    };
+    match outcome {
+        PasskeySignIn::SignedIn(done) => {
+            let mut response = see_other("/");
+            visitor.sign_in(&app, &done, &mut response).await?;
+            Ok(response)
+        }
+        PasskeySignIn::Refused => render(&SignInPage {
+            page: visitor.page().await?,
+            login: String::new(),
+            error: Some(
+                "That passkey did not sign you in. Try again, or use your password.".into(),
+            ),
+            passkey: passkey_options(&app, &visitor).await?,
+        }),
+        PasskeySignIn::Throttled { retry_at } => {
+            throttled(visitor.page().await?, retry_at, app.flow.now())
+        }
+    }
 }
 
 /// The login to sign in with: an address names the one account that has
@@ -126,6 +195,7 @@ pub async fn submit(
         page: Page::default(),
         login: typed.to_owned(),
         error: Some(error),
+        passkey: None,
     };
     let mut page = match app
         .flow
@@ -193,6 +263,7 @@ pub async fn submit(
         }
     };
     page.page = visitor.page().await?;
+    page.passkey = passkey_options(&app, &visitor).await?;
     render(&page)
 }
 

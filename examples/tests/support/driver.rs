@@ -132,34 +132,33 @@ impl Drop for Driver {
     }
 }
 
-/// WebDriver's "Add Virtual Authenticator" (WebAuthn Level 2, §11): a
-/// CTAP2 platform authenticator that keeps discoverable credentials,
-/// verifies its user and answers without a touch.
+/// One of WebDriver's virtual-authenticator commands (WebAuthn Level 2,
+/// §11), under `/session/{id}/webauthn/…`.
 #[derive(Debug)]
-struct AddVirtualAuthenticator;
+struct WebAuthnCommand {
+    method: http::Method,
+    path: String,
+    body: Option<serde_json::Value>,
+}
 
-impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/webauthn/authenticator",
-            session_id.unwrap_or_default()
+            "session/{}/webauthn/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({
-            "protocol": "ctap2",
-            "transport": "internal",
-            "hasResidentKey": true,
-            "hasUserVerification": true,
-            "isUserConsenting": true,
-            "isUserVerified": true,
-        });
-        (http::Method::POST, Some(body.to_string()))
+        (
+            self.method.clone(),
+            self.body.as_ref().map(serde_json::Value::to_string),
+        )
     }
 }
 
@@ -175,15 +174,70 @@ fn button(label: &str) -> String {
 }
 
 impl Browser {
-    /// Gives the browser a virtual security key (Chromium's WebDriver
-    /// virtual authenticator); its id.
-    pub async fn add_virtual_authenticator(&self) -> String {
-        let answer = self
-            .client
-            .issue_cmd(AddVirtualAuthenticator)
+    async fn webauthn(
+        &self,
+        method: http::Method,
+        path: String,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        self.client
+            .issue_cmd(WebAuthnCommand { method, path, body })
             .await
-            .expect("a virtual authenticator");
+            .expect("a virtual-authenticator command")
+    }
+
+    /// Gives the browser a virtual security key (Chromium's WebDriver
+    /// virtual authenticator: CTAP2, keeps discoverable credentials,
+    /// verifies its user, answers without a touch); its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let body = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        let answer = self
+            .webauthn(http::Method::POST, "authenticator".into(), Some(body))
+            .await;
         answer.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The credentials virtual authenticator `id` holds (WebDriver's
+    /// "Get Credentials": id, RP id, key, counter, user handle for a
+    /// discoverable one).
+    pub async fn credentials(&self, id: &str) -> Vec<serde_json::Value> {
+        self.webauthn(
+            http::Method::GET,
+            format!("authenticator/{id}/credentials"),
+            None,
+        )
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    }
+
+    /// Replaces virtual authenticator `id`'s credentials with these,
+    /// each discoverable or not as its `isResidentCredential` says (a
+    /// credential that is not answers only when a page names it, never
+    /// the browser's offer in the username field).
+    pub async fn replace_credentials(&self, id: &str, credentials: Vec<serde_json::Value>) {
+        self.webauthn(
+            http::Method::DELETE,
+            format!("authenticator/{id}/credentials"),
+            None,
+        )
+        .await;
+        for credential in credentials {
+            self.webauthn(
+                http::Method::POST,
+                format!("authenticator/{id}/credential"),
+                Some(credential),
+            )
+            .await;
+        }
     }
 
     /// Opens `url` and waits for its page.

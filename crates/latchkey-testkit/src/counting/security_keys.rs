@@ -28,6 +28,14 @@ impl<S: SecurityKeyStore> SecurityKeyStore for CountingStore<S> {
             .add_security_key(key)
             .await
     }
+    async fn security_key_by_credential(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<SecurityKeyRecord>, StoreError> {
+        self.pick("SecurityKeyStore::security_key_by_credential")
+            .security_key_by_credential(credential_id)
+            .await
+    }
     async fn security_keys(
         &self,
         account: &AccountId,
