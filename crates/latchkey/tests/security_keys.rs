@@ -649,3 +649,65 @@ impl World {
         }
     }
 }
+
+/// REQ-33: an approved "Reset my email" ticket changes the address, and
+/// nothing else: the account's key is still asked for, and still works.
+#[tokio::test]
+async fn req33_an_email_reset_never_bypasses_the_security_key() {
+    use latchkey::recovery::{CompleteOutcome, ConfirmOutcome, StartOutcome, TicketForm};
+    let (w, mut device, _) = with_key().await;
+    let (challenge, _) = w.second_factor().await;
+    let form = TicketForm {
+        login: "jane".to_owned(),
+        contact_email: "jane@new.example".to_owned(),
+        reset_email: true,
+        details: String::new(),
+        identities: Vec::new(),
+    };
+    let Recovering::Started(StartOutcome::CodeSent { draft, .. }) =
+        w.f.flow
+            .recover(&challenge, &form, &client())
+            .await
+            .expect("recover")
+    else {
+        panic!("\"Try recovering your account\" from the second-factor form opens a ticket");
+    };
+    let ConfirmOutcome::Submitted { reference } =
+        w.f.flow
+            .confirm_recovery(&draft, &latchkey_testkit::code_in_last_mail(&w.f.mailer))
+            .await
+            .expect("confirm")
+    else {
+        panic!("the contact code confirms the ticket");
+    };
+    let desk = w.f.flow.recovery().expect("recovery");
+    let _ = desk
+        .start_review(&reference, "alice", None)
+        .await
+        .expect("review");
+    let _ = desk
+        .approve(&reference, "alice", None)
+        .await
+        .expect("approve");
+    let CompleteOutcome::Completed(_) = desk.complete(&reference, "alice").await.expect("complete")
+    else {
+        panic!("completed");
+    };
+    assert_eq!(
+        Accounts::address(&*w.f.accounts, &w.jane)
+            .await
+            .expect("address")
+            .expect("one")
+            .as_str(),
+        "jane@new.example"
+    );
+    // The password is still not enough, and no code is mailed instead.
+    let (challenge, factors) = w.second_factor().await;
+    let request = factors.security_key.expect("the key is still asked for");
+    let credential = sign(&mut device, ORIGIN, request.options);
+    assert!(matches!(
+        w.submit_key(&challenge, &request.ceremony, &credential)
+            .await,
+        Submitted::SignedIn(_)
+    ));
+}
