@@ -98,3 +98,82 @@ impl ChallengeRecord {
         now < self.expires_at && self.attempts < self.max_attempts
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use latchkey_core::{AccountId, SecurityStamp};
+    use time::{Duration, OffsetDateTime};
+
+    use super::*;
+    use crate::{ChallengeId, ChallengeKey};
+
+    fn record(attempts: u32) -> ChallengeRecord {
+        let at = OffsetDateTime::from_unix_timestamp(1_900_000_000).expect("time");
+        ChallengeRecord {
+            key: ChallengeKey::sign_in(&ChallengeId::generate().expect("random")),
+            account: AccountId::new("jane").expect("id"),
+            kind: ChallengeKind::MailedCode,
+            created_at: at,
+            expires_at: at + Duration::minutes(10),
+            max_attempts: 5,
+            attempts,
+            stamp: SecurityStamp([0; 16]),
+        }
+    }
+
+    #[test]
+    fn a_challenge_is_live_until_its_expiry_instant_and_its_last_attempt() {
+        let fresh = record(0);
+        let last_moment = fresh.expires_at - Duration::nanoseconds(1);
+        assert!(fresh.is_live(last_moment));
+        assert!(
+            !fresh.is_live(fresh.expires_at),
+            "dead at its expiry instant"
+        );
+        assert!(!fresh.is_live(fresh.expires_at + Duration::SECOND));
+        assert!(record(4).is_live(last_moment), "one attempt left");
+        assert!(!record(5).is_live(fresh.created_at), "no attempt left");
+        assert!(!record(9).is_live(fresh.created_at));
+    }
+
+    #[test]
+    fn attempts_left_counts_down_to_zero_and_stays_there() {
+        let left: Vec<u32> = (0..8).map(|n| record(n).attempts_left()).collect();
+        assert_eq!(left, [5, 4, 3, 2, 1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_stored_parts() {
+        for kind in [
+            ChallengeKind::MailedCode,
+            ChallengeKind::SecondFactor,
+            ChallengeKind::StepUp { operation: [7; 32] },
+        ] {
+            assert_eq!(
+                ChallengeKind::from_parts(kind.name(), kind.operation()),
+                Some(kind)
+            );
+        }
+        assert_eq!(
+            ChallengeKind::from_parts("mailed-code", Some([1; 32])),
+            None
+        );
+        assert_eq!(
+            ChallengeKind::from_parts("second-factor", Some([1; 32])),
+            None
+        );
+        assert_eq!(ChallengeKind::from_parts("other", None), None);
+    }
+
+    #[test]
+    fn a_key_shows_only_its_first_four_bytes() {
+        let key = ChallengeKey::sign_in(&ChallengeId::generate().expect("random"));
+        let shown = format!("{key:?}");
+        assert_eq!(shown.len(), "ChallengeKey(01234567…)".len(), "{shown}");
+        assert!(shown.starts_with("ChallengeKey(") && shown.ends_with("…)"));
+        assert_eq!(
+            &shown["ChallengeKey(".len().."ChallengeKey(".len() + 8],
+            data_encoding::HEXLOWER.encode(&key.0[..4])
+        );
+    }
+}

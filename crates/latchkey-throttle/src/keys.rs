@@ -100,3 +100,28 @@ fn lane_name(lane: DeviceLane) -> &'static [u8] {
         DeviceLane::Remembered => b"known-device",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use latchkey_core::{AccountId, Pepper};
+
+    use super::{DeviceLane, ThrottleKeys};
+
+    #[test]
+    fn each_lane_of_an_account_has_its_own_password_counter() {
+        let keys = ThrottleKeys::new(&Pepper::from_bytes(&[5; 32]).expect("pepper"));
+        let jane = AccountId::new("jane").expect("id");
+        let any = keys.account_password(&jane, DeviceLane::Any);
+        let known = keys.account_password(&jane, DeviceLane::Remembered);
+        assert_ne!(
+            any, known,
+            "a stranger's failures must not spend the owner's device lane"
+        );
+        assert_eq!(any, keys.account_password(&jane, DeviceLane::Any), "stable");
+        assert_ne!(
+            any,
+            keys.account_codes(&jane),
+            "passwords and codes count apart"
+        );
+    }
+}

@@ -94,3 +94,69 @@ impl AttemptPolicy {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::AttemptPolicy;
+
+    #[test]
+    fn check_accepts_the_bounds_and_refuses_one_past_each() {
+        let base = AttemptPolicy::default();
+        let ok = |p: AttemptPolicy| p.check().is_ok();
+        assert!(ok(base));
+        assert!(
+            ok(AttemptPolicy {
+                lock_after: 100,
+                ..base
+            }),
+            "100 is the bound"
+        );
+        assert!(!ok(AttemptPolicy {
+            lock_after: 101,
+            ..base
+        }));
+        assert!(ok(AttemptPolicy {
+            lock_after: 1,
+            free: 1,
+            ..base
+        }));
+        assert!(!ok(AttemptPolicy {
+            lock_after: 0,
+            free: 0,
+            ..base
+        }));
+        assert!(
+            ok(AttemptPolicy {
+                free: base.lock_after,
+                ..base
+            }),
+            "free may equal lock_after"
+        );
+        assert!(!ok(AttemptPolicy {
+            free: base.lock_after + 1,
+            ..base
+        }));
+        assert!(
+            ok(AttemptPolicy {
+                max_wait: base.first_wait,
+                ..base
+            }),
+            "a flat wait"
+        );
+        assert!(!ok(AttemptPolicy {
+            max_wait: base.first_wait - Duration::SECOND,
+            ..base
+        }));
+        assert!(!ok(AttemptPolicy {
+            first_wait: Duration::ZERO,
+            ..base
+        }));
+        assert!(!ok(AttemptPolicy {
+            first_wait: Duration::seconds(-1),
+            max_wait: Duration::seconds(-1),
+            ..base
+        }));
+    }
+}

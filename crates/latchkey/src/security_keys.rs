@@ -125,11 +125,9 @@ impl SignIn {
         ceremony: &CeremonyId,
         answer: &RegisterPublicKeyCredential,
     ) -> Result<Sensitive<KeyAdded>, Error> {
-        let keys = self.security_key_service()?;
-        let two_factor = self.two_factor()?;
-        if !self.is_fresh(authentication).await? {
+        let Some((keys, two_factor)) = self.fresh_key_change(authentication).await? else {
             return Ok(Sensitive::NeedsFreshAuthentication);
-        }
+        };
         let account = &authentication.account;
         let done = |outcome| Sensitive::Done {
             outcome,
@@ -162,6 +160,20 @@ impl SignIn {
             },
             authentication: self.renewed(authentication).await?,
         })
+    }
+
+    /// The services a key change needs, when `authentication` is fresh
+    /// (REQ-39); `None` when it is not.
+    async fn fresh_key_change(
+        &self,
+        authentication: &Authentication,
+    ) -> Result<Option<(&SecurityKeys, &latchkey_twofactor::TwoFactor)>, Error> {
+        let keys = self.security_key_service()?;
+        let two_factor = self.two_factor()?;
+        Ok(self
+            .is_fresh(authentication)
+            .await?
+            .then_some((keys, two_factor)))
     }
 
     /// The account's security keys, oldest first (none without the
@@ -210,11 +222,9 @@ impl SignIn {
         authentication: &Authentication,
         credential_id: &[u8],
     ) -> Result<Sensitive<KeyRemoved>, Error> {
-        let keys = self.security_key_service()?;
-        let two_factor = self.two_factor()?;
-        if !self.is_fresh(authentication).await? {
+        let Some((keys, two_factor)) = self.fresh_key_change(authentication).await? else {
             return Ok(Sensitive::NeedsFreshAuthentication);
-        }
+        };
         let account = &authentication.account;
         let done = |outcome| Sensitive::Done {
             outcome,
