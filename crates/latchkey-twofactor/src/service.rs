@@ -152,21 +152,16 @@ impl TwoFactor {
     /// # Errors
     /// A store failure.
     pub async fn requires_code(&self, account: &AccountId, action: Action) -> Result<bool, Error> {
-        let state = self.store.load(account).await?;
-        Ok(state.authenticator.is_some() && state.mode.requires_code(action))
+        Ok(self.store.load(account).await?.requires_code(action))
     }
 
-    /// The account's mode (`Off` without an authenticator).
+    /// The account's mode (`Off` while 2FA is off; on with an app, or
+    /// with security keys only).
     ///
     /// # Errors
     /// A store failure.
     pub async fn mode(&self, account: &AccountId) -> Result<Mode, Error> {
-        let state = self.store.load(account).await?;
-        Ok(if state.authenticator.is_some() {
-            state.mode
-        } else {
-            Mode::Off
-        })
+        Ok(self.store.load(account).await?.mode)
     }
 
     /// Unused recovery codes left.

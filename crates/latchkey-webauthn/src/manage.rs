@@ -47,6 +47,16 @@ impl SecurityKeys {
             .await?)
     }
 
+    /// Puts a removed key back as it was (the flow undoes a removal that
+    /// left an account with no factor); `false` if its credential id is
+    /// registered again meanwhile.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn restore(&self, key: SecurityKeyRecord) -> Result<bool, Error> {
+        Ok(self.store.add_security_key(key).await?)
+    }
+
     /// Deletes expired ceremonies; how many.
     ///
     /// # Errors

@@ -228,6 +228,14 @@ pub enum Reauthenticate<'a> {
     },
     /// A second factor (TOTP or recovery code), for accounts with 2FA.
     SecondFactor(latchkey_twofactor::SecondFactor<'a>),
+    /// A security key's assertion for a ceremony from
+    /// [`SignIn::reauthentication_key_request`](crate::SignIn::reauthentication_key_request).
+    SecurityKey {
+        /// The ceremony the options came with.
+        ceremony: &'a latchkey_webauthn::CeremonyId,
+        /// The browser's answer.
+        credential: &'a latchkey_webauthn::PublicKeyCredential,
+    },
 }
 
 impl fmt::Debug for Reauthenticate<'_> {
@@ -235,6 +243,7 @@ impl fmt::Debug for Reauthenticate<'_> {
         f.write_str(match self {
             Self::Password { .. } => "Password(<redacted>)",
             Self::SecondFactor(_) => "SecondFactor(<redacted>)",
+            Self::SecurityKey { .. } => "SecurityKey(<redacted>)",
         })
     }
 }

@@ -290,6 +290,7 @@ impl SignInBuilder {
             stamps: stamps.clone(),
             devices: devices.clone(),
             events: self.events.clone(),
+            security_keys: self.security_keys.as_ref().map(|(_, store)| store.clone()),
         };
         let settings = self.settings;
         let pepper = self.keys.pepper;

@@ -142,7 +142,7 @@ impl SignIn {
         label: &str,
     ) -> Result<Sensitive<Enrolment>, Error> {
         let two_factor = self.two_factor()?;
-        if !self.is_fresh(authentication).await? {
+        if !self.is_fresh_with_factor(authentication).await? {
             return Ok(Sensitive::NeedsFreshAuthentication);
         }
         Ok(Sensitive::Done {
@@ -187,7 +187,9 @@ impl SignIn {
 
     /// Turns 2FA off: a fresh authentication and a fresh second factor
     /// (REQ-28, REQ-39). The authenticator app, the recovery codes and
-    /// every security key go. A notice is mailed and the stamp changes.
+    /// every security key go (the keys through the 2FA service's change
+    /// listener, so turning 2FA off on the service directly removes them
+    /// too). A notice is mailed and the stamp changes.
     ///
     /// # Errors
     /// As [`TwoFactor::disable`](latchkey_twofactor::TwoFactor::disable),
@@ -205,14 +207,6 @@ impl SignIn {
         let address = self.address_of(account).await?;
         let outcome = two_factor.disable(account, &address, proof).await?;
         let authentication = if matches!(outcome, ChangeOutcome::Done(())) {
-            // Every factor goes with 2FA: the security keys too (after the
-            // 2FA state, so a failure here leaves keys that ask for
-            // nothing, never 2FA on without its keys' owner knowing).
-            if let Some(keys) = &self.security_keys {
-                for key in keys.list(account).await? {
-                    keys.remove(account, &key.credential_id).await?;
-                }
-            }
             self.emit(SecurityEvent::TwoFactorChanged {
                 account: account.clone(),
                 change: TwoFactorChange::Disabled,

@@ -2,10 +2,11 @@
 //! enables it ([`SignInBuilder::passkey_sign_in`](crate::SignInBuilder::passkey_sign_in)).
 //! The passkey verifies its user (PIN or biometrics) and proves the
 //! device: two factors in one gesture. It counts against the client's
-//! budget and the account's password backoff, and reports the same
-//! events, as the password step does.
+//! budget and a backoff of the account's own (the same policy as the
+//! password's, in a separate counter, so password guessing does not lock
+//! the passkey out), and reports the same events, as the password step
+//! does.
 
-use latchkey_throttle::DeviceLane;
 use latchkey_twofactor::Action;
 use latchkey_webauthn::{Asserted, CeremonyId, PublicKeyCredential, SecurityKeys};
 use time::OffsetDateTime;
@@ -78,7 +79,7 @@ impl SignIn {
 
     /// Finishes a passkey sign-in with the browser's answer. The key it
     /// names must be registered, its account's 2FA on, and the attempt
-    /// within the account's password backoff (counted before the answer
+    /// within the account's passkey backoff (counted before the answer
     /// is checked); the ceremony is consumed whatever the answer, so of
     /// concurrent answers at most one signs in.
     ///
@@ -109,7 +110,11 @@ impl SignIn {
             }
         };
         let account = key.account.clone();
-        let throttle_key = self.password_key("", Some(&account), DeviceLane::Any);
+        // A lane of its own: a stranger guessing the password must not
+        // lock the owner's passkey out, nor the other way round.
+        let throttle_key = self
+            .throttle_keys
+            .other(b"passkey sign-in", &[account.as_str().as_bytes()]);
         let attempts = match self.reserve(&throttle_key, now, Some(&account)).await? {
             Ok(attempts) => attempts,
             Err(retry_at) => {

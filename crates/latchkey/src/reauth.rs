@@ -69,6 +69,16 @@ impl SignIn {
                     _ => return Ok(Reauthenticated::Denied),
                 }
             }
+            Reauthenticate::SecurityKey {
+                ceremony,
+                credential,
+            } => match self
+                .reauthenticate_with_key(account, ceremony, credential, now)
+                .await?
+            {
+                Ok(method) => method,
+                Err(refused) => return Ok(refused),
+            },
         };
         let stamp = self.current_stamp(account).await?;
         Ok(Reauthenticated::Fresh(self.authenticated(
@@ -128,5 +138,66 @@ impl SignIn {
             outcome: EmailChanged::Changed { masked_address },
             authentication: self.renewed_under(authentication, stamp),
         })
+    }
+
+    /// Options for re-authenticating with one of the account's security
+    /// keys (`None` without keys, or when the authentication is no longer
+    /// current); answer with [`Reauthenticate::SecurityKey`].
+    ///
+    /// # Errors
+    /// Store, randomness or webauthn-rs failures.
+    pub async fn reauthentication_key_request(
+        &self,
+        authentication: &Authentication,
+    ) -> Result<Option<crate::SecurityKeyRequest>, Error> {
+        if !self.is_current(authentication).await? {
+            return Ok(None);
+        }
+        self.key_request(
+            &authentication.account,
+            latchkey_webauthn::CeremonyPurpose::SecondFactor,
+        )
+        .await
+    }
+
+    /// A key's assertion as a fresh proof, counted on the account's code
+    /// counter like any second factor.
+    async fn reauthenticate_with_key(
+        &self,
+        account: &latchkey_core::AccountId,
+        ceremony: &latchkey_webauthn::CeremonyId,
+        credential: &latchkey_webauthn::PublicKeyCredential,
+        now: time::OffsetDateTime,
+    ) -> Result<Result<Method, Reauthenticated>, Error> {
+        let keys = self.security_key_service()?;
+        let counter = self.codes_key(account);
+        let attempts = match self.reserve(&counter, now, Some(account)).await? {
+            Ok(attempts) => attempts,
+            Err(retry_at) => return Ok(Err(Reauthenticated::Throttled { retry_at })),
+        };
+        let purpose = latchkey_webauthn::CeremonyPurpose::SecondFactor;
+        match keys
+            .finish_assertion(ceremony, account, &purpose, credential)
+            .await?
+        {
+            latchkey_webauthn::Asserted::Verified { .. } => {
+                self.throttle.clear(&counter).await?;
+                Ok(Ok(Method::SecurityKey))
+            }
+            refused => {
+                if let latchkey_webauthn::Asserted::CounterRegressed { credential_id } = refused {
+                    self.emit(SecurityEvent::SecurityKeyCounterRegressed {
+                        account: account.clone(),
+                        credential_id: data_encoding::BASE64URL_NOPAD.encode(&credential_id),
+                    });
+                }
+                self.emit(SecurityEvent::CodeFailed {
+                    account: account.clone(),
+                    method: Method::SecurityKey,
+                });
+                self.after_failure(Some(account), attempts);
+                Ok(Err(Reauthenticated::Denied))
+            }
+        }
     }
 }

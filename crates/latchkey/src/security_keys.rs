@@ -84,7 +84,8 @@ impl SignIn {
     }
 
     /// Starts adding a security key or passkey named `key_name` (a new
-    /// factor: a fresh authentication, REQ-39). `user_name` is what the
+    /// factor: a fresh authentication, REQ-39, made by a second factor
+    /// when 2FA is on, REQ-47; else `NeedsFreshAuthentication`). `user_name` is what the
     /// authenticator shows. The account's keys are excluded, so one
     /// authenticator is not added twice.
     ///
@@ -97,11 +98,9 @@ impl SignIn {
         user_name: &str,
         key_name: &str,
     ) -> Result<Sensitive<RegistrationBegin>, Error> {
-        let keys = self.security_key_service()?;
-        self.two_factor()?;
-        if !self.is_fresh(authentication).await? {
+        let Some((keys, _)) = self.fresh_key_change(authentication).await? else {
             return Ok(Sensitive::NeedsFreshAuthentication);
-        }
+        };
         let outcome = keys
             .begin_registration(&authentication.account, user_name, key_name)
             .await?;
@@ -133,6 +132,9 @@ impl SignIn {
             outcome,
             authentication: authentication.clone(),
         };
+        // Read before the key is stored: a missing address must not leave
+        // a key behind with 2FA off.
+        let address = self.address_of(account).await?;
         let key = match keys.finish_registration(ceremony, account, answer).await? {
             Registered::Added(key) => key,
             Registered::Expired => return Ok(done(KeyAdded::Expired)),
@@ -141,7 +143,6 @@ impl SignIn {
                 return Ok(done(KeyAdded::NotAdded));
             }
         };
-        let address = self.address_of(account).await?;
         let recovery_codes = two_factor.security_key_added(account, &address).await?;
         if recovery_codes.is_some() {
             self.emit(SecurityEvent::TwoFactorChanged {
@@ -163,7 +164,8 @@ impl SignIn {
     }
 
     /// The services a key change needs, when `authentication` is fresh
-    /// (REQ-39); `None` when it is not.
+    /// and, with 2FA on, made by a second factor (REQ-39, REQ-47); `None`
+    /// when it is not.
     async fn fresh_key_change(
         &self,
         authentication: &Authentication,
@@ -171,7 +173,7 @@ impl SignIn {
         let keys = self.security_key_service()?;
         let two_factor = self.two_factor()?;
         Ok(self
-            .is_fresh(authentication)
+            .is_fresh_with_factor(authentication)
             .await?
             .then_some((keys, two_factor)))
     }
@@ -230,13 +232,14 @@ impl SignIn {
             outcome,
             authentication: authentication.clone(),
         };
-        let listed = keys.list(account).await?;
-        if !listed.iter().any(|k| k.credential_id == credential_id) {
-            return Ok(done(KeyRemoved::NotFound));
-        }
+        let address = self.address_of(account).await?;
         let has_app = match &self.two_factor_state {
             Some(store) => store.load(account).await?.authenticator.is_some(),
             None => false,
+        };
+        let listed = keys.list(account).await?;
+        let Some(key) = listed.iter().find(|k| k.credential_id == credential_id) else {
+            return Ok(done(KeyRemoved::NotFound));
         };
         if listed.len() == 1 && !has_app {
             return Ok(done(KeyRemoved::LastFactor));
@@ -244,7 +247,13 @@ impl SignIn {
         if !keys.remove(account, credential_id).await? {
             return Ok(done(KeyRemoved::NotFound));
         }
-        let address = self.address_of(account).await?;
+        // Concurrent removals of the last two keys both passed the check
+        // above: whichever finds none left puts its key back, so the
+        // account never ends with 2FA on and no key to answer it.
+        if !has_app && keys.list(account).await?.is_empty() {
+            keys.restore(key.clone()).await?;
+            return Ok(done(KeyRemoved::LastFactor));
+        }
         two_factor.security_key_removed(account, &address).await?;
         self.emit(SecurityEvent::TwoFactorChanged {
             account: account.clone(),

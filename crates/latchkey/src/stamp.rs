@@ -21,6 +21,8 @@ pub(crate) struct CredentialsChanged {
     pub(crate) stamps: Arc<dyn StampStore>,
     pub(crate) devices: Arc<dyn DeviceStore>,
     pub(crate) events: Arc<dyn EventSink>,
+    /// Security keys go when 2FA is turned off, however it was.
+    pub(crate) security_keys: Option<Arc<dyn latchkey_webauthn::SecurityKeyStore>>,
 }
 
 impl CredentialsChanged {
@@ -48,6 +50,15 @@ impl FactorChanges for CredentialsChanged {
         account: &AccountId,
         change: FactorChange,
     ) -> Result<(), StoreError> {
+        // 2FA off takes every factor with it, security keys included, in
+        // the mechanism: whoever turned it off (the flow, or the 2FA
+        // service directly), no key is left to answer for nothing.
+        if let (FactorChange::Disabled, Some(keys)) = (change, &self.security_keys) {
+            for key in keys.security_keys(account).await? {
+                keys.remove_security_key(account, &key.credential_id)
+                    .await?;
+            }
+        }
         self.apply(account, StampReason::FactorChanged(change))
             .await
             .map(|_| ())
@@ -124,6 +135,28 @@ impl SignIn {
         Ok(age >= Duration::ZERO
             && age <= self.settings.fresh_window
             && self.is_current(authentication).await?)
+    }
+
+    /// Fresh, and for an account with 2FA on, made by a second factor (a
+    /// sign-in or re-authentication with the app, a recovery code or a
+    /// key; never the password alone): what adding or removing a factor
+    /// needs, so that a stolen session and the password cannot plant a
+    /// factor of their own.
+    pub(crate) async fn is_fresh_with_factor(
+        &self,
+        authentication: &Authentication,
+    ) -> Result<bool, Error> {
+        if !self.is_fresh(authentication).await? {
+            return Ok(false);
+        }
+        let by_factor = matches!(
+            authentication.method,
+            Method::Totp | Method::RecoveryCode | Method::SecurityKey
+        );
+        Ok(by_factor
+            || !self
+                .requires_code(&authentication.account, latchkey_twofactor::Action::SignIn)
+                .await?)
     }
 
     /// The same authentication under `stamp`: the stamp this session's

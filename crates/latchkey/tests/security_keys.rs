@@ -204,6 +204,57 @@ async fn the_first_key_turns_two_factor_on_with_recovery_codes_a_notice_and_a_ne
     assert!(!w.f.flow.is_current(&auth).await.expect("stamp"));
     assert!(w.f.flow.is_current(&authentication).await.expect("stamp"));
 
+    // With 2FA on, the mailed-code sign-in is no longer enough to add a
+    // factor, fresh or not: a stolen session and the password must not
+    // plant a key of their own.
+    assert!(matches!(
+        w.f.flow
+            .begin_security_key(&authentication, "jane", "Phone")
+            .await
+            .expect("begin"),
+        Sensitive::NeedsFreshAuthentication
+    ));
+    let password = Reauthenticate::Password {
+        login: "jane",
+        password: PASSWORD,
+    };
+    let Reauthenticated::Fresh(by_password) =
+        w.f.flow
+            .reauthenticate(&authentication, password)
+            .await
+            .expect("reauth")
+    else {
+        panic!("the password is right");
+    };
+    assert!(matches!(
+        w.f.flow
+            .begin_security_key(&by_password, "jane", "Phone")
+            .await
+            .expect("begin"),
+        Sensitive::NeedsFreshAuthentication
+    ));
+    // Proven with the key itself, it may.
+    let request =
+        w.f.flow
+            .reauthentication_key_request(&by_password)
+            .await
+            .expect("request")
+            .expect("she has a key");
+    let credential = sign(&mut device, ORIGIN, request.options);
+    let proof = Reauthenticate::SecurityKey {
+        ceremony: &request.ceremony,
+        credential: &credential,
+    };
+    let Reauthenticated::Fresh(by_key) =
+        w.f.flow
+            .reauthenticate(&by_password, proof)
+            .await
+            .expect("reauth")
+    else {
+        panic!("the key proves it");
+    };
+    assert_eq!(by_key.method(), Method::SecurityKey);
+
     // A second key adds no codes and mails its own notice.
     let mut other = SoftPasskey::new(true);
     let Sensitive::Done {
@@ -212,7 +263,7 @@ async fn the_first_key_turns_two_factor_on_with_recovery_codes_a_notice_and_a_ne
             ..
         },
         ..
-    } = w.add_key(&authentication, &mut other, "Phone").await
+    } = w.add_key(&by_key, &mut other, "Phone").await
     else {
         panic!("a second key is added without new codes");
     };
@@ -710,4 +761,68 @@ async fn req33_an_email_reset_never_bypasses_the_security_key() {
             .await,
         Submitted::SignedIn(_)
     ));
+}
+
+/// With keys only, 2FA is on for the 2FA service too; no app can be
+/// added beside the keys (it would replace their recovery codes), and
+/// turning 2FA off on the service directly takes the keys with it.
+#[tokio::test]
+async fn the_two_factor_service_sees_keys_only_two_factor_and_its_end_removes_the_keys() {
+    let (w, mut device, codes) = with_key().await;
+    let two_factor = w.f.flow.two_factor().expect("2FA");
+    assert_eq!(
+        two_factor.mode(&w.jane).await.expect("mode"),
+        latchkey::twofactor::Mode::AuthOnly
+    );
+    assert!(
+        two_factor
+            .requires_code(&w.jane, latchkey::twofactor::Action::SignIn)
+            .await
+            .expect("requires")
+    );
+    let auth = w.signed_in_with_key(&mut device).await;
+    let Sensitive::Done {
+        outcome: enrolment, ..
+    } =
+        w.f.flow
+            .begin_two_factor(&auth, "jane")
+            .await
+            .expect("begin")
+    else {
+        panic!("a key sign-in is a fresh factor");
+    };
+    let code = enrolment
+        .uri
+        .totp()
+        .expect("totp")
+        .code_at(w.f.flow.now())
+        .expect("code");
+    let Sensitive::Done { outcome, .. } =
+        w.f.flow
+            .confirm_two_factor(&auth, &code)
+            .await
+            .expect("confirm")
+    else {
+        panic!("fresh");
+    };
+    assert!(
+        matches!(outcome, latchkey::twofactor::ConfirmOutcome::AlreadyEnabled),
+        "no app beside keys: {outcome:?}"
+    );
+    let address = EmailAddress::parse("jane@example.com").expect("address");
+    assert!(matches!(
+        two_factor
+            .disable(&w.jane, &address, SecondFactor::RecoveryCode(&codes[1]))
+            .await
+            .expect("disable"),
+        latchkey::twofactor::ChangeOutcome::Done(())
+    ));
+    assert!(
+        w.f.flow
+            .security_keys(&w.jane)
+            .await
+            .expect("list")
+            .is_empty(),
+        "2FA off on the service itself removes the keys"
+    );
 }

@@ -1,6 +1,8 @@
 //! "Confirm it's you": a sensitive change answered
 //! `Sensitive::NeedsFreshAuthentication`, so the user proves it again
-//! (`flow.reauthenticate`, with the password or a 2FA code) and goes back.
+//! (`flow.reauthenticate`, with the password, a 2FA code or the security
+//! key) and goes back. With 2FA on, adding or removing a factor takes a
+//! factor (latchkey refuses a password-only confirmation for those).
 
 use std::sync::Arc;
 
@@ -8,12 +10,13 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use latchkey::twofactor::Mode;
+use latchkey::webauthn::{CeremonyId, parse_assertion};
 use latchkey::{Reauthenticate, Reauthenticated};
 use serde::Deserialize;
 
 use super::App;
 use super::page::{Page, Reply, render, see_other, throttled};
-use super::session::{self, NEXT};
+use super::session::{self, KEY_CEREMONY, NEXT};
 use super::twofactor::factor;
 use super::visitor::Member;
 
@@ -23,15 +26,20 @@ struct ConfirmPage {
     page: Page,
     login: String,
     two_factor: bool,
+    /// Options for "Use a security key" (JSON), when the account has one.
+    key_options: Option<String>,
     error: Option<String>,
 }
 
-/// The password, or a code.
+/// The password, a code, or (`method=security-key`) the browser's
+/// assertion in `credential`.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct ConfirmForm {
     password: String,
     code: String,
+    method: String,
+    credential: String,
 }
 
 impl std::fmt::Debug for ConfirmForm {
@@ -55,10 +63,27 @@ fn may_go_back_to(next: &str) -> bool {
 
 async fn page(app: &App, member: &Member, error: Option<String>) -> Reply {
     let mode = app.flow.two_factor()?.mode(&member.user.account).await?;
+    let key_options = match app
+        .flow
+        .reauthentication_key_request(&member.user.auth)
+        .await?
+    {
+        Some(request) => {
+            session::put(
+                &member.visitor.session,
+                KEY_CEREMONY,
+                request.ceremony.to_string(),
+            )
+            .await?;
+            Some(serde_json::to_string(&request.options)?)
+        }
+        None => None,
+    };
     render(&ConfirmPage {
         page: member.visitor.page().await?,
         login: member.user.login.clone(),
         two_factor: mode != Mode::Off,
+        key_options,
         error,
     })
 }
@@ -74,13 +99,29 @@ pub async fn submit(
     member: Member,
     Form(form): Form<ConfirmForm>,
 ) -> Reply {
-    let proof = if form.code.trim().is_empty() {
-        Reauthenticate::Password {
+    // The ceremony answers once, whatever the answer.
+    let ceremony = session::take::<String>(&member.visitor.session, KEY_CEREMONY)
+        .await?
+        .and_then(|c| c.parse::<CeremonyId>().ok());
+    let credential = parse_assertion(&form.credential).ok();
+    let proof = match (form.method.as_str(), &ceremony, &credential) {
+        ("security-key", Some(ceremony), Some(credential)) => Reauthenticate::SecurityKey {
+            ceremony,
+            credential,
+        },
+        ("security-key", _, _) => {
+            return page(
+                &app,
+                &member,
+                Some("Your security key's answer did not arrive.".into()),
+            )
+            .await;
+        }
+        _ if form.code.trim().is_empty() => Reauthenticate::Password {
             login: &member.user.login,
             password: &form.password,
-        }
-    } else {
-        Reauthenticate::SecondFactor(factor(&form.code))
+        },
+        _ => Reauthenticate::SecondFactor(factor(&form.code)),
     };
     match app.flow.reauthenticate(&member.user.auth, proof).await? {
         Reauthenticated::Fresh(auth) => {

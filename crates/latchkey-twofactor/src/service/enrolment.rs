@@ -53,7 +53,10 @@ impl TwoFactor {
     ) -> Result<ConfirmOutcome, Error> {
         let now = self.clock.now();
         let state = self.store.load(account).await?;
-        if state.authenticator.is_some() {
+        // 2FA on already (an app, or security keys): a new app would
+        // replace the recovery codes on a factor the user may not hold.
+        // Turn 2FA off first (a fresh factor), as npm asks.
+        if state.mode != Mode::Off {
             return Ok(ConfirmOutcome::AlreadyEnabled);
         }
         let Some(pending) = state.pending else {
@@ -86,14 +89,9 @@ impl TwoFactor {
         self.clear_attempts(account).await?;
         let recovery_codes = RecoveryCodes::generate()?;
         let digests = self.recovery_digests(account, &recovery_codes);
-        // An app added beside security keys keeps the mode the user chose.
-        let mode = match state.mode {
-            Mode::Off => Mode::AuthOnly,
-            on => on,
-        };
         if !self
             .store
-            .activate(account, &pending.id, now, step, digests, mode)
+            .activate(account, &pending.id, now, step, digests, Mode::AuthOnly)
             .await?
         {
             return Ok(ConfirmOutcome::NoPending);
