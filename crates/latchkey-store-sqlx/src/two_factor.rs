@@ -197,6 +197,9 @@ macro_rules! impl_two_factor_store {
                 ) -> Result<bool, StoreError> {
                     let (at, step) = (nanos(now)?, int_of_u64(confirmed_step, "time step")?);
                     let mut tx = self.begin_write().await?;
+                    // One account's ways of turning 2FA on take turns (an
+                    // app, a first key): each sees the other's result.
+                    Self::lock(&mut tx, "two-factor-on", account.as_str()).await?;
                     // Taking the pending row is the decision; the rest of the
                     // transaction commits with it or not at all.
                     let Some(p) = sqlx::query(
@@ -347,6 +350,7 @@ macro_rules! impl_two_factor_store {
                     mode: Mode,
                 ) -> Result<bool, StoreError> {
                     let mut tx = self.begin_write().await?;
+                    Self::lock(&mut tx, "two-factor-on", account.as_str()).await?;
                     // Claiming the row is the decision (its primary key
                     // lets one of concurrent callers in); with an app, 2FA
                     // is on already.
