@@ -61,6 +61,6 @@ pub use service::SecurityKeys;
 pub use store::SecurityKeyStore;
 /// The wire types (options and answers), as webauthn-rs names them.
 pub use webauthn_rs::prelude::{
-    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
-    RequestChallengeResponse, Url,
+    AttestationCaList, AttestationCaListBuilder, CreationChallengeResponse, PublicKeyCredential,
+    RegisterPublicKeyCredential, RequestChallengeResponse, Url,
 };

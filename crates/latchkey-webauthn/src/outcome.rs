@@ -101,6 +101,9 @@ pub enum Refusal {
     UnknownKey,
     /// Another assertion with this key was recorded at the same time.
     Concurrent,
+    /// The relying party accepts only attested authenticators, and this
+    /// one's attestation is missing or not from a trusted maker.
+    Unattested,
     /// Its signature, format or contents are not valid.
     Invalid,
 }
@@ -119,6 +122,15 @@ impl Refusal {
             WebauthnError::UserNotPresent => Self::UserNotPresent,
             WebauthnError::CredentialExcludedFromRequest => Self::Excluded,
             WebauthnError::CredentialNotFound => Self::UnknownKey,
+            WebauthnError::AttestationNotVerifiable
+            | WebauthnError::AttestationTrustFailure
+            | WebauthnError::AttestationCertificateTrustStoreEmpty
+            | WebauthnError::AttestationCertificateRequirementsNotMet
+            | WebauthnError::AttestationCertificateAAGUIDMismatch
+            | WebauthnError::AttestationNotSupported
+            | WebauthnError::AttestationUntrustedAaguid
+            | WebauthnError::AttestationChainNotTrusted(_)
+            | WebauthnError::TrustFailure => Self::Unattested,
             _ => Self::Invalid,
         }
     }

@@ -3,7 +3,8 @@
 
 use latchkey_core::AccountId;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, Credential, PasskeyRegistration, RegisterPublicKeyCredential,
+    AttestedPasskeyRegistration, CreationChallengeResponse, Credential, Passkey,
+    PasskeyRegistration, RegisterPublicKeyCredential,
 };
 
 use crate::{
@@ -25,7 +26,9 @@ impl SecurityKeys {
     /// Starts registering a key named `key_name` for `account`
     /// (`user_name` is what the authenticator shows). The account's keys
     /// are excluded, so one authenticator is not registered twice;
-    /// attestation is `none` and user verification required.
+    /// attestation is `none` (unless the relying party trusts only some
+    /// authenticators: [`RelyingParty::with_attestation`](crate::RelyingParty::with_attestation))
+    /// and user verification required.
     ///
     /// # Errors
     /// Store, randomness or webauthn-rs failures.
@@ -43,16 +46,35 @@ impl SecurityKeys {
             return Ok(RegistrationBegin::TooManyKeys);
         }
         let exclude = keys.iter().map(|(_, p)| p.cred_id().clone()).collect();
-        let (options, state) = self
-            .rp
-            .webauthn
-            .start_passkey_registration(
-                self.user_handle(account),
-                user_name,
-                user_name,
-                Some(exclude),
-            )
-            .map_err(Error::Webauthn)?;
+        let handle = self.user_handle(account);
+        let webauthn = &self.rp.webauthn;
+        let (options, state) = match &self.rp.attestation {
+            None => {
+                let (options, state) = webauthn
+                    .start_passkey_registration(handle, user_name, user_name, Some(exclude))
+                    .map_err(Error::Webauthn)?;
+                (
+                    options,
+                    serde_json::to_string(&state).map_err(Error::Corrupt)?,
+                )
+            }
+            Some(trusted) => {
+                let (options, state) = webauthn
+                    .start_attested_passkey_registration(
+                        handle,
+                        user_name,
+                        user_name,
+                        Some(exclude),
+                        trusted.clone(),
+                        None,
+                    )
+                    .map_err(Error::Webauthn)?;
+                (
+                    options,
+                    serde_json::to_string(&state).map_err(Error::Corrupt)?,
+                )
+            }
+        };
         let options = if self.rp.discoverable {
             discoverable(options)?
         } else {
@@ -64,7 +86,7 @@ impl SecurityKeys {
                 CeremonyPurpose::Registration {
                     name: key_name.to_owned(),
                 },
-                serde_json::to_string(&state).map_err(Error::Corrupt)?,
+                state,
             )
             .await?;
         Ok(RegistrationBegin::Started(Box::new(RegistrationStarted {
@@ -96,9 +118,24 @@ impl SecurityKeys {
         if record.account != *account {
             return Ok(Registered::Expired);
         }
-        let state: PasskeyRegistration =
-            serde_json::from_str(&record.state).map_err(Error::Corrupt)?;
-        let passkey = match self.rp.webauthn.finish_passkey_registration(answer, &state) {
+        // A ceremony begun under another attestation policy (the host
+        // changed it meanwhile) does not read back as this one's: expired.
+        let webauthn = &self.rp.webauthn;
+        let finished = if self.rp.attestation.is_some() {
+            let Ok(state) = serde_json::from_str::<AttestedPasskeyRegistration>(&record.state)
+            else {
+                return Ok(Registered::Expired);
+            };
+            webauthn
+                .finish_attested_passkey_registration(answer, &state)
+                .map(Passkey::from)
+        } else {
+            let Ok(state) = serde_json::from_str::<PasskeyRegistration>(&record.state) else {
+                return Ok(Registered::Expired);
+            };
+            webauthn.finish_passkey_registration(answer, &state)
+        };
+        let passkey = match finished {
             Ok(passkey) => passkey,
             Err(e) => return Ok(Registered::Refused(Refusal::from_webauthn(&e))),
         };

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use time::Duration;
-use webauthn_rs::prelude::Url;
+use webauthn_rs::prelude::{AttestationCaList, Url};
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 
 use crate::Error;
@@ -29,6 +29,7 @@ pub struct RelyingParty {
     pub(crate) ceremony_ttl: Duration,
     pub(crate) max_keys: usize,
     pub(crate) discoverable: bool,
+    pub(crate) attestation: Option<AttestationCaList>,
 }
 
 impl fmt::Debug for RelyingParty {
@@ -39,6 +40,7 @@ impl fmt::Debug for RelyingParty {
             .field("ceremony_ttl", &self.ceremony_ttl)
             .field("max_keys", &self.max_keys)
             .field("discoverable", &self.discoverable)
+            .field("attested_only", &self.attestation.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +67,7 @@ impl RelyingParty {
             ceremony_ttl: Duration::minutes(5),
             max_keys: 10,
             discoverable: false,
+            attestation: None,
         })
     }
 
@@ -92,6 +95,24 @@ impl RelyingParty {
     pub fn with_discoverable_credentials(mut self) -> Self {
         self.discoverable = true;
         self
+    }
+
+    /// Accepts only keys that prove, by attestation, that they come from
+    /// one of these authenticator makers and models (a company that hands
+    /// out its own hardware keys, say; build the list with
+    /// `AttestationCaListBuilder` from the makers' CA certificates). The
+    /// default is attestation `none`: any authenticator, no make or model
+    /// revealed. A registration without a trusted attestation is
+    /// `Refused(Refusal::Unattested)`.
+    ///
+    /// # Errors
+    /// [`Error::Settings`] when the list is empty.
+    pub fn with_attestation(mut self, trusted: AttestationCaList) -> Result<Self, Error> {
+        if trusted.is_empty() {
+            return Err(Error::Settings("the attestation CA list is empty"));
+        }
+        self.attestation = Some(trusted);
+        Ok(self)
     }
 
     /// Whether new credentials are asked to be discoverable.
