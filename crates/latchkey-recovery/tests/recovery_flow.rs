@@ -531,3 +531,66 @@ async fn invalid_forms_come_back_with_every_problem() {
         "nothing mailed for an invalid form"
     );
 }
+
+#[tokio::test]
+async fn req_32_the_waiting_period_ends_exactly_when_the_owner_was_told() {
+    use latchkey_core::Clock;
+    let wait = Duration::days(3);
+    let f = Fixture::new(RecoverySettings {
+        waiting_period: Some(wait),
+        ..RecoverySettings::default()
+    });
+    let id = f.submit("jane", "jane@new.example").await;
+    let _ = f.recovery.start_review(&id, "alice", None).await.unwrap();
+    let approved_at = f.clock.now();
+    let _ = f.recovery.approve(&id, "alice", None).await.unwrap();
+    let told = f
+        .mailer
+        .messages()
+        .into_iter()
+        .rfind(|m| m.to.as_str() == "jane@old.example")
+        .unwrap();
+    assert!(
+        told.text.contains(&(approved_at + wait).to_string()),
+        "the owner is told when: {}",
+        told.text
+    );
+    f.clock.advance(wait - Duration::SECOND);
+    let CompleteOutcome::TooEarly { not_before } = f.recovery.complete(&id, "alice").await.unwrap()
+    else {
+        panic!("a second before the end of the waiting period is too early");
+    };
+    assert_eq!(not_before, approved_at + wait);
+    f.clock.advance(Duration::SECOND);
+    assert!(
+        matches!(
+            f.recovery.complete(&id, "alice").await.unwrap(),
+            CompleteOutcome::Completed(_)
+        ),
+        "at its end the ticket completes"
+    );
+}
+
+#[tokio::test]
+async fn a_note_goes_on_an_existing_tickets_trail_only() {
+    let f = Fixture::new(RecoverySettings::default());
+    let id = f.submit("jane", "jane@new.example").await;
+    assert!(
+        f.recovery
+            .add_note(&id, "alice", "called the owner")
+            .await
+            .unwrap()
+    );
+    let ticket = f.recovery.ticket(&id).await.unwrap().unwrap();
+    assert_eq!(
+        ticket.audit.last().unwrap().note.as_deref(),
+        Some("called the owner")
+    );
+    let unknown = TicketId::generate().unwrap();
+    assert!(
+        !f.recovery
+            .add_note(&unknown, "alice", "nobody")
+            .await
+            .unwrap()
+    );
+}

@@ -9,22 +9,44 @@ use latchkey_credentials::{CredentialStore, StoredCredential};
 use crate::{MemoryStore, lock};
 
 /// Logins and hashes: one login per account, one account per login.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Credentials {
     account_by_login: HashMap<String, AccountId>,
     hash_by_account: HashMap<AccountId, String>,
+    /// What a miss copies instead: an id no account has, and a hash as
+    /// long as a default Argon2id PHC string.
+    absent: (AccountId, String),
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        let id =
+            AccountId::new("\u{fffd}no account").expect("a short id without controls is valid");
+        Self {
+            account_by_login: HashMap::new(),
+            hash_by_account: HashMap::new(),
+            absent: (id, "$".repeat(97)),
+        }
+    }
 }
 
 #[async_trait]
 impl CredentialStore for MemoryStore {
     async fn find_by_login(&self, login: &str) -> Result<Option<StoredCredential>, StoreError> {
+        // The same work for a login that exists and one that does not
+        // (REQ-38: no enumeration by timing): a look-up in each map and a
+        // copy of an id and a hash, whichever it finds.
         let c = lock(&self.credentials);
-        Ok(c.account_by_login.get(login).and_then(|account| {
-            c.hash_by_account.get(account).map(|phc| StoredCredential {
-                account: account.clone(),
-                phc: phc.clone(),
-            })
-        }))
+        let account = c.account_by_login.get(login);
+        let probe = account.unwrap_or(&c.absent.0);
+        let phc = c.hash_by_account.get(probe);
+        let copied = StoredCredential {
+            account: probe.clone(),
+            phc: phc.unwrap_or(&c.absent.1).clone(),
+        };
+        Ok(std::hint::black_box(
+            (account.is_some() && phc.is_some()).then_some(copied),
+        ))
     }
 
     async fn create(
