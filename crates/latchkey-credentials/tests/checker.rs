@@ -525,3 +525,33 @@ async fn an_overload_waits_as_futures_never_as_more_jobs_than_hashes_in_flight()
         "32 concurrent checks reached the executor {most} at a time; the bound is 2"
     );
 }
+
+/// REQ-09: `store_rehash` says whether it wrote: yes against the hash it
+/// was given, no once that hash changed.
+#[tokio::test]
+async fn req_09_store_rehash_reports_whether_it_wrote() {
+    let (store, checker, _) = registered().await;
+    let current = store.find_by_login(LOGIN).await.unwrap().unwrap();
+    let fresh = weak().hash(PASSWORD).unwrap();
+    assert!(checker.store_rehash(&current, &fresh).await.unwrap());
+    assert_eq!(stored_phc(&*store, LOGIN).await, fresh);
+    let again = weak().hash(PASSWORD).unwrap();
+    assert!(
+        !checker.store_rehash(&current, &again).await.unwrap(),
+        "the hash it was given is gone: nothing written"
+    );
+    assert_eq!(stored_phc(&*store, LOGIN).await, fresh);
+}
+
+/// The checker's `Debug` names its parts and never shows the dummy hash
+/// that unknown logins are checked against.
+#[tokio::test]
+async fn the_checkers_debug_shows_no_hash() {
+    let (_, checker, _) = registered().await;
+    let shown = format!("{checker:?}");
+    assert!(
+        shown.starts_with("CredentialChecker {") && shown.contains("hasher"),
+        "{shown}"
+    );
+    assert!(!shown.contains("$argon2"), "{shown}");
+}
