@@ -332,10 +332,7 @@ impl SignIn {
                 },
             },
             Asserted::CounterRegressed { credential_id } => {
-                self.emit(SecurityEvent::SecurityKeyCounterRegressed {
-                    account: account.clone(),
-                    credential_id: data_encoding::BASE64URL_NOPAD.encode(&credential_id),
-                });
+                self.counter_regressed(account, &credential_id);
                 failed
             }
             Asserted::Expired | Asserted::Refused(_) => failed,

@@ -126,10 +126,7 @@ impl SignIn {
             Asserted::Verified { .. } => {}
             refused => {
                 if let Asserted::CounterRegressed { credential_id } = refused {
-                    self.emit(SecurityEvent::SecurityKeyCounterRegressed {
-                        account: account.clone(),
-                        credential_id: data_encoding::BASE64URL_NOPAD.encode(&credential_id),
-                    });
+                    self.counter_regressed(&account, &credential_id);
                 }
                 self.emit(SecurityEvent::SignInDenied {
                     account: Some(account.clone()),

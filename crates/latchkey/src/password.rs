@@ -75,14 +75,17 @@ impl SignIn {
         let recognition = self.confirm_candidate(candidates, ctx, stamp, now).await?;
         let recognized = recognition.live.is_some();
 
-        if self.requires_code(&account, Action::SignIn).await? {
+        // One read of the 2FA state decides and, with 2FA on, lists the
+        // factors.
+        let two_factor = self.two_factor_state_of(&account).await?;
+        if two_factor.requires_code(Action::SignIn) {
             let (challenge, expires_at) = self
                 .new_challenge(&account, ChallengeKind::SecondFactor, now, stamp)
                 .await?;
             return Ok(SignInStep::SecondFactorRequired {
                 challenge,
                 expires_at,
-                factors: self.factors(&account).await?,
+                factors: self.factors(&account, &two_factor).await?,
             });
         }
 
@@ -116,10 +119,21 @@ impl SignIn {
         account: &AccountId,
         action: Action,
     ) -> Result<bool, Error> {
-        let Some(store) = &self.two_factor_state else {
-            return Ok(false);
-        };
-        Ok(store.load(account).await?.requires_code(action))
+        Ok(self
+            .two_factor_state_of(account)
+            .await?
+            .requires_code(action))
+    }
+
+    /// The account's 2FA state (off and empty for a flow without 2FA).
+    pub(crate) async fn two_factor_state_of(
+        &self,
+        account: &AccountId,
+    ) -> Result<latchkey_twofactor::TwoFactorState, Error> {
+        Ok(match &self.two_factor_state {
+            Some(store) => store.load(account).await?,
+            None => latchkey_twofactor::TwoFactorState::default(),
+        })
     }
 
     async fn send_first_code(

@@ -186,10 +186,7 @@ impl SignIn {
             }
             refused => {
                 if let latchkey_webauthn::Asserted::CounterRegressed { credential_id } = refused {
-                    self.emit(SecurityEvent::SecurityKeyCounterRegressed {
-                        account: account.clone(),
-                        credential_id: data_encoding::BASE64URL_NOPAD.encode(&credential_id),
-                    });
+                    self.counter_regressed(account, &credential_id);
                 }
                 self.emit(SecurityEvent::CodeFailed {
                     account: account.clone(),

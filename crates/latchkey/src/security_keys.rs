@@ -233,10 +233,11 @@ impl SignIn {
             authentication: authentication.clone(),
         };
         let address = self.address_of(account).await?;
-        let has_app = match &self.two_factor_state {
-            Some(store) => store.load(account).await?.authenticator.is_some(),
-            None => false,
-        };
+        let has_app = self
+            .two_factor_state_of(account)
+            .await?
+            .authenticator
+            .is_some();
         let listed = keys.list(account).await?;
         let Some(key) = listed.iter().find(|k| k.credential_id == credential_id) else {
             return Ok(done(KeyRemoved::NotFound));
@@ -308,12 +309,13 @@ impl SignIn {
             }))
     }
 
-    /// The factors an account with 2FA can answer a sign-in with.
-    pub(crate) async fn factors(&self, account: &AccountId) -> Result<Factors, Error> {
-        let state = match &self.two_factor_state {
-            Some(store) => store.load(account).await?,
-            None => latchkey_twofactor::TwoFactorState::default(),
-        };
+    /// The factors an account with 2FA (in `state`) can answer a sign-in
+    /// with.
+    pub(crate) async fn factors(
+        &self,
+        account: &AccountId,
+        state: &latchkey_twofactor::TwoFactorState,
+    ) -> Result<Factors, Error> {
         Ok(Factors {
             authenticator_app: state.authenticator.is_some(),
             recovery_codes: state.recovery_codes_left > 0,
@@ -321,5 +323,13 @@ impl SignIn {
                 .key_request(account, CeremonyPurpose::SecondFactor)
                 .await?,
         })
+    }
+
+    /// Raises a key whose counter went backwards (it may be cloned).
+    pub(crate) fn counter_regressed(&self, account: &AccountId, credential_id: &[u8]) {
+        self.emit(SecurityEvent::SecurityKeyCounterRegressed {
+            account: account.clone(),
+            credential_id: data_encoding::BASE64URL_NOPAD.encode(credential_id),
+        });
     }
 }
