@@ -92,9 +92,8 @@ pub enum ChangeOutcome {
 pub struct CredentialChecker {
     store: Arc<dyn CredentialStore>,
     hasher: Hasher,
-    dummy_phc: Arc<str>,
-    /// What a hit costs beyond the store (a credential to carry to the
-    /// executor and drop there), paid on a miss too.
+    /// What an unknown login is verified against: a credential like a
+    /// stored one, with a hash of a random password at the same settings.
     dummy_credential: Arc<StoredCredential>,
     executor: Arc<dyn BlockingExecutor>,
     /// One permit per hash the hasher may run at once: a caller waits
@@ -131,13 +130,12 @@ impl CredentialChecker {
         let dummy_credential = Arc::new(StoredCredential {
             account: AccountId::new(format!("dummy-{dummy_password}"))
                 .map_err(|_| Error::InvalidLogin("the dummy account id"))?,
-            phc: dummy_phc.clone(),
+            phc: dummy_phc,
         });
         Ok(Self {
             store,
             slots: Arc::new(async_lock::Semaphore::new(hasher.max_in_flight())),
             hasher,
-            dummy_phc: dummy_phc.into(),
             dummy_credential,
             executor: Arc::new(Inline),
         })
@@ -295,19 +293,17 @@ impl CredentialChecker {
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
         let checker = self.clone();
         let password = Zeroizing::new(password.to_owned());
-        // A hit hands over a credential made on this thread and dropped on
-        // the executor's; a miss carries one like it the same way, so the
-        // two cost the same beyond the store's own look-up (measured by
+        // The executor gets a copy made here either way: of the stored
+        // credential on a hit, of the dummy on a miss. Both paths then
+        // allocate, free and carry the same (measured by
         // benches/timing_sign_in.rs).
-        let padding = found
-            .is_none()
-            .then(|| StoredCredential::clone(&self.dummy_credential));
+        let hit = found.is_some();
+        let carried = StoredCredential::clone(found.as_ref().unwrap_or(&self.dummy_credential));
+        drop(found);
         let (slot, held) = self.slot().await;
         let verified = offload(&*self.executor, move || {
             let _held = held;
-            let verified = checker.verify_found(found, &password);
-            drop(std::hint::black_box(padding));
-            verified
+            checker.verify_carried(carried, hit, &password)
         })
         .await;
         drop(slot);
@@ -410,15 +406,26 @@ impl CredentialChecker {
         found: Option<StoredCredential>,
         password: &str,
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
+        let hit = found.is_some();
+        let carried = found.unwrap_or_else(|| StoredCredential::clone(&self.dummy_credential));
+        self.verify_carried(carried, hit, password)
+    }
+
+    /// Verifies `password` against `carried` (the stored credential when
+    /// `hit`, else the dummy): one full hash either way, and the
+    /// credential back only on a hit that matches.
+    fn verify_carried(
+        &self,
+        carried: StoredCredential,
+        hit: bool,
+        password: &str,
+    ) -> Result<Option<(StoredCredential, bool)>, Error> {
         // Over-long passwords cannot match, but still cost one hash.
         let acceptable = normalize_password(password).is_ok();
         let candidate = if acceptable { password } else { "" };
-        let phc = found.as_ref().map_or(&*self.dummy_phc, |c| c.phc.as_str());
-        let verification = self.hasher.verify(candidate, phc)?;
-        Ok(match (found, acceptable, verification) {
-            (Some(credential), true, Verification::Match { rehash_due }) => {
-                Some((credential, rehash_due))
-            }
+        let verification = self.hasher.verify(candidate, &carried.phc)?;
+        Ok(match (hit, acceptable, verification) {
+            (true, true, Verification::Match { rehash_due }) => Some((carried, rehash_due)),
             _ => None,
         })
     }
