@@ -35,13 +35,24 @@ async fn create(
     account
 }
 
-/// A login that was never created is `Ok(None)`, not an error.
+/// A login that was never created is `Ok(None)`, not an error, also
+/// when other credentials exist (a store may read one of them as a
+/// stand-in, to do a hit's work on a miss, but must never return it).
 pub async fn unknown_login_is_none(store: Arc<dyn CredentialStore>) {
     let found = find(&store, &fresh_name("nobody")).await;
     assert!(
         found.is_none(),
         "an unknown login must be Ok(None), got {found:?}"
     );
+    let _ = create(&store, &fresh_name("somebody"), "$argon2id$h1").await;
+    let _ = create(&store, &fresh_name("someone"), "$argon2id$h2").await;
+    for _ in 0..5 {
+        let found = find(&store, &fresh_name("nobody")).await;
+        assert!(
+            found.is_none(),
+            "an unknown login must be Ok(None) beside other credentials, got {found:?}"
+        );
+    }
 }
 
 /// A created credential is found by its login, with its account and hash.
