@@ -48,15 +48,21 @@ impl ThrottleKeys {
     }
 
     /// An account's counter for its password: every spelling of the login
-    /// that leads to the account counts here (REQ-37).
+    /// that leads to the account counts here (REQ-37). The id enters
+    /// padded to [`AccountId::MAX_LEN`], so every account's key costs the
+    /// same to derive.
     #[must_use]
     pub fn account_password(&self, account: &AccountId, lane: DeviceLane) -> ThrottleKey {
-        ThrottleKey(self.0.mac(&[
-            b"account",
-            b"password",
-            lane_name(lane),
-            account.as_str().as_bytes(),
-        ]))
+        ThrottleKey(self.account_password_of(account.as_str().as_bytes(), lane))
+    }
+
+    fn account_password_of(&self, id: &[u8], lane: DeviceLane) -> [u8; 32] {
+        let mut padded = [0u8; AccountId::MAX_LEN];
+        let len = id.len().min(AccountId::MAX_LEN);
+        padded[..len].copy_from_slice(&id[..len]);
+        let len = u8::try_from(len).expect("AccountId::MAX_LEN fits a byte");
+        self.0
+            .mac(&[b"account", b"password", lane_name(lane), &[len], &padded])
     }
 
     /// The password counter of a login that leads to no account, as typed
@@ -64,6 +70,24 @@ impl ThrottleKeys {
     #[must_use]
     pub fn unknown_login(&self, login: &str) -> ThrottleKey {
         ThrottleKey(self.0.mac(&[b"login", b"any-device", login.as_bytes()]))
+    }
+
+    /// The password counter a sign-in counts against:
+    /// [`account_password`](Self::account_password) when the login led to
+    /// `account`, else [`unknown_login`](Self::unknown_login). Both are
+    /// derived either way (REQ-38: the work must not tell a known login
+    /// from an unknown one), and one is kept.
+    #[must_use]
+    pub fn sign_in_password(
+        &self,
+        login: &str,
+        account: Option<&AccountId>,
+        lane: DeviceLane,
+    ) -> ThrottleKey {
+        let id = account.map_or(&b""[..], |a| a.as_str().as_bytes());
+        let known = self.account_password_of(std::hint::black_box(id), lane);
+        let unknown = self.unknown_login(login).0;
+        ThrottleKey(if account.is_some() { known } else { unknown })
     }
 
     /// An account's counter for codes: mailed codes, TOTP and recovery
@@ -118,6 +142,16 @@ mod tests {
             "a stranger's failures must not spend the owner's device lane"
         );
         assert_eq!(any, keys.account_password(&jane, DeviceLane::Any), "stable");
+        assert_eq!(
+            any,
+            keys.sign_in_password("Jane@Example.com", Some(&jane), DeviceLane::Any),
+            "a sign-in counts against the account it found"
+        );
+        assert_eq!(
+            keys.unknown_login("nobody"),
+            keys.sign_in_password("nobody", None, DeviceLane::Any),
+            "and against the login as typed when it found none"
+        );
         assert_ne!(
             any,
             keys.account_codes(&jane),

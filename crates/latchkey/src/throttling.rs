@@ -32,10 +32,7 @@ impl SignIn {
         account: Option<&AccountId>,
         lane: DeviceLane,
     ) -> ThrottleKey {
-        match account {
-            Some(account) => self.throttle_keys.account_password(account, lane),
-            None => self.throttle_keys.unknown_login(login),
-        }
+        self.throttle_keys.sign_in_password(login, account, lane)
     }
 
     /// An account's counter for the code stage (answers to challenges),
