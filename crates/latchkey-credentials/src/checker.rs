@@ -26,6 +26,10 @@ pub enum CheckOutcome {
     },
     /// Unknown login or wrong password: one answer for both (REQ-38).
     Denied,
+    /// Every hashing slot is taken and the queue before them is full:
+    /// nothing was checked nor counted. Ask the user to try again in a
+    /// moment (HTTP 503 with `Retry-After`).
+    Busy,
 }
 
 /// The answer to [`CredentialChecker::register`].
@@ -38,6 +42,9 @@ pub enum RegisterOutcome {
     Refused(Vec<Refusal>),
     /// The login or account already has a credential.
     Taken,
+    /// The hashing queue is full (see [`CheckOutcome::Busy`]): nothing
+    /// was stored.
+    Busy,
 }
 
 /// The answer to [`CredentialChecker::change_password`].
@@ -53,7 +60,27 @@ pub enum ChangeOutcome {
     /// The hash changed between the check and the write (a concurrent
     /// change): nothing was written; try again.
     Conflict,
+    /// The hashing queue is full (see [`CheckOutcome::Busy`]): nothing
+    /// was checked nor written.
+    Busy,
 }
+
+/// A place among the hashes a [`CredentialChecker`] lets run or wait
+/// ([`CredentialChecker::admit`]): held from before the look-up until the
+/// hash is done, so a sign-in refused for a full queue has touched
+/// nothing.
+pub struct Admission(#[allow(dead_code)] SlotGuard);
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Admission")
+    }
+}
+
+/// How many callers may wait for each hashing slot by default: at
+/// Argon2's default settings (about 25 ms a hash on one core) the last of
+/// them waits under a second.
+pub const DEFAULT_QUEUE_PER_SLOT: usize = 32;
 
 /// Joins a [`CredentialStore`] and a [`Hasher`]: checks sign-ins, upgrades
 /// old hashes, registers and changes passwords under a [`PasswordPolicy`].
@@ -101,6 +128,10 @@ pub struct CredentialChecker {
     /// overload queues as small futures, never as blocked threads (each
     /// with its stack) waiting inside the hasher.
     slots: Arc<async_lock::Semaphore>,
+    /// One permit per hash running or waiting: when none is left, the
+    /// caller is answered "busy" at once instead of queueing, so an
+    /// overload cannot grow memory without bound.
+    admissions: Arc<async_lock::Semaphore>,
 }
 
 impl std::fmt::Debug for CredentialChecker {
@@ -132,9 +163,13 @@ impl CredentialChecker {
                 .map_err(|_| Error::InvalidLogin("the dummy account id"))?,
             phc: dummy_phc,
         });
+        let in_flight = hasher.max_in_flight();
         Ok(Self {
             store,
-            slots: Arc::new(async_lock::Semaphore::new(hasher.max_in_flight())),
+            slots: Arc::new(async_lock::Semaphore::new(in_flight)),
+            admissions: Arc::new(async_lock::Semaphore::new(
+                in_flight + in_flight * DEFAULT_QUEUE_PER_SLOT,
+            )),
             hasher,
             dummy_credential,
             executor: Arc::new(Inline),
@@ -150,6 +185,39 @@ impl CredentialChecker {
         self
     }
 
+    /// Lets at most `n` callers wait for a hashing slot (beyond the
+    /// hashes running); the next is answered "busy" at once. The default
+    /// is [`DEFAULT_QUEUE_PER_SLOT`] per slot.
+    #[must_use]
+    pub fn with_queue_limit(mut self, n: usize) -> Self {
+        self.admissions = Arc::new(async_lock::Semaphore::new(self.hasher.max_in_flight() + n));
+        self
+    }
+
+    /// A place among the hashes running or waiting, if there is one left
+    /// (never waits). Take it before any work a refusal should not have
+    /// done, and pass it to [`verify_admitted`](Self::verify_admitted).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use latchkey_credentials::*;
+    /// use latchkey_store_memory::MemoryStore;
+    /// let hasher = Hasher::new(HashSettings::default()).with_max_in_flight(1);
+    /// let checker = CredentialChecker::new(Arc::new(MemoryStore::new()), hasher)?
+    ///     .with_queue_limit(1);
+    /// let first = checker.admit().expect("a slot");
+    /// let second = checker.admit().expect("a place in the queue");
+    /// assert!(checker.admit().is_none(), "full: busy");
+    /// drop(first);
+    /// assert!(checker.admit().is_some());
+    /// # drop(second);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn admit(&self) -> Option<Admission> {
+        self.admissions.try_acquire_arc().map(Admission)
+    }
+
     /// A hashing slot, held twice: by the caller until the executor hands
     /// the job back, and by the job until it ends. A caller that gives up
     /// (a dropped request) cannot free the slot while its hash still runs.
@@ -158,8 +226,12 @@ impl CredentialChecker {
         (slot.clone(), slot)
     }
 
-    /// Hashes `password` on the executor.
-    async fn hash_off_thread(&self, password: &str) -> Result<String, Error> {
+    /// Hashes `password` on the executor, for a caller admitted.
+    async fn hash_off_thread(
+        &self,
+        _admitted: &Admission,
+        password: &str,
+    ) -> Result<String, Error> {
         let hasher = self.hasher.clone();
         let password = Zeroizing::new(password.to_owned());
         let (slot, held) = self.slot().await;
@@ -185,12 +257,16 @@ impl CredentialChecker {
     /// # Errors
     /// A store failure, or a malformed stored hash.
     pub async fn check(&self, login: &str, password: &str) -> Result<CheckOutcome, Error> {
-        let Some((credential, rehash_due)) = self.authenticate(login, password).await? else {
+        let Some(admitted) = self.admit() else {
+            return Ok(CheckOutcome::Busy);
+        };
+        let Some((credential, rehash_due)) = self.authenticate(&admitted, login, password).await?
+        else {
             return Ok(CheckOutcome::Denied);
         };
         let mut rehashed = false;
         if rehash_due {
-            let fresh = self.hash_off_thread(password).await?;
+            let fresh = self.hash_off_thread(&admitted, password).await?;
             rehashed = self
                 .store
                 .replace_hash_if_unchanged(&credential.account, &credential.phc, &fresh)
@@ -226,7 +302,10 @@ impl CredentialChecker {
         if !outcome.is_accepted() {
             return Ok(RegisterOutcome::Refused(outcome.reasons().to_vec()));
         }
-        let phc = self.hash_off_thread(password).await?;
+        let Some(admitted) = self.admit() else {
+            return Ok(RegisterOutcome::Busy);
+        };
+        let phc = self.hash_off_thread(&admitted, password).await?;
         Ok(if self.store.create(login, account, &phc).await? {
             RegisterOutcome::Registered
         } else {
@@ -247,7 +326,13 @@ impl CredentialChecker {
         new: &SecretString,
         policy: &PasswordPolicy,
     ) -> Result<ChangeOutcome, Error> {
-        let Some((credential, _)) = self.authenticate(login, current.expose()).await? else {
+        let Some(admitted) = self.admit() else {
+            return Ok(ChangeOutcome::Busy);
+        };
+        let Some((credential, _)) = self
+            .authenticate(&admitted, login, current.expose())
+            .await?
+        else {
             return Ok(ChangeOutcome::Denied);
         };
         let outcome = policy.check(
@@ -259,7 +344,7 @@ impl CredentialChecker {
         if !outcome.is_accepted() {
             return Ok(ChangeOutcome::Refused(outcome.reasons().to_vec()));
         }
-        let fresh = self.hash_off_thread(new.expose()).await?;
+        let fresh = self.hash_off_thread(&admitted, new.expose()).await?;
         Ok(
             if self
                 .store
@@ -278,16 +363,19 @@ impl CredentialChecker {
     /// rehash_due))` only on a match.
     async fn authenticate(
         &self,
+        admitted: &Admission,
         login: &str,
         password: &str,
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
         let found = self.find(login).await?;
-        self.verify_found_off_thread(found, password).await
+        self.verify_found_off_thread(admitted, found, password)
+            .await
     }
 
     /// [`verify_found`](Self::verify_found) on the executor.
     async fn verify_found_off_thread(
         &self,
+        _admitted: &Admission,
         found: Option<StoredCredential>,
         password: &str,
     ) -> Result<Option<(StoredCredential, bool)>, Error> {
@@ -338,17 +426,36 @@ impl CredentialChecker {
     /// ```
     ///
     /// # Errors
-    /// A malformed stored hash, an Argon2 failure, or the executor's.
+    /// A malformed stored hash, an Argon2 failure, or the executor's;
+    /// [`Error::Busy`] when the hashing queue is full.
     pub async fn verify(
         &self,
         found: Option<StoredCredential>,
         password: &str,
     ) -> Result<Option<StoredCredential>, Error> {
-        let Some((credential, rehash_due)) = self.verify_found_off_thread(found, password).await?
+        let admitted = self.admit().ok_or(Error::Busy)?;
+        self.verify_admitted(admitted, found, password).await
+    }
+
+    /// [`verify`](Self::verify) for a caller that took its place with
+    /// [`admit`](Self::admit) before the look-up (so a full queue refuses
+    /// it before any work): never busy.
+    ///
+    /// # Errors
+    /// A malformed stored hash, an Argon2 failure, or the executor's.
+    pub async fn verify_admitted(
+        &self,
+        admitted: Admission,
+        found: Option<StoredCredential>,
+        password: &str,
+    ) -> Result<Option<StoredCredential>, Error> {
+        let Some((credential, rehash_due)) = self
+            .verify_found_off_thread(&admitted, found, password)
+            .await?
         else {
             return Ok(None);
         };
-        if rehash_due && let Ok(fresh) = self.hash_off_thread(password).await {
+        if rehash_due && let Ok(fresh) = self.hash_off_thread(&admitted, password).await {
             let _ = self.store_rehash(&credential, &fresh).await;
         }
         Ok(Some(credential))

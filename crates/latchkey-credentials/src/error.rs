@@ -18,6 +18,11 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// Every hashing slot is taken and the queue before them is full
+    /// ([`CredentialChecker::verify`](crate::CredentialChecker::verify)
+    /// without an [`Admission`](crate::Admission)): try again in a moment.
+    #[error("every hashing slot is busy and the queue is full; try again in a moment")]
+    Busy,
     /// Hash settings below the OWASP floor, without the explicit opt-in.
     #[error(
         "Argon2 settings m={memory_kib} KiB, t={iterations}, p={parallelism} are below the floor \

@@ -37,7 +37,10 @@ mod policy;
 mod settings;
 mod store;
 
-pub use checker::{ChangeOutcome, CheckOutcome, CredentialChecker, RegisterOutcome};
+pub use checker::{
+    Admission, ChangeOutcome, CheckOutcome, CredentialChecker, DEFAULT_QUEUE_PER_SLOT,
+    RegisterOutcome,
+};
 pub use error::Error;
 pub use hasher::{Hasher, SALT_LEN, Verification, VerifyLimits};
 pub use password::{MAX_PASSWORD_CHARS, MAX_PASSWORD_INPUT_BYTES, normalize_password};

@@ -555,3 +555,64 @@ async fn the_checkers_debug_shows_no_hash() {
     );
     assert!(!shown.contains("$argon2"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_full_hashing_queue_answers_busy_before_any_hash() {
+    let id = account("1");
+    let checker =
+        CredentialChecker::new(Arc::new(MemoryStore::new()), weak().with_max_in_flight(1))
+            .unwrap()
+            .with_queue_limit(1);
+    let policy = PasswordPolicy::new();
+    assert_eq!(
+        checker
+            .register(LOGIN, &id, PASSWORD, &policy)
+            .await
+            .unwrap(),
+        RegisterOutcome::Registered
+    );
+    // One place running, one waiting: both taken.
+    let running = checker.admit().expect("the slot");
+    let waiting = checker.admit().expect("the queue's one place");
+    let runs = checker.hasher().runs();
+    assert_eq!(
+        checker.check(LOGIN, PASSWORD).await.unwrap(),
+        CheckOutcome::Busy
+    );
+    assert_eq!(
+        checker
+            .register("john", &account("2"), PASSWORD, &policy)
+            .await
+            .unwrap(),
+        RegisterOutcome::Busy
+    );
+    let (current, new) = (
+        SecretString::new(PASSWORD.to_owned()),
+        SecretString::new("a new long phrase".to_owned()),
+    );
+    assert_eq!(
+        checker
+            .change_password(LOGIN, &current, &new, &policy)
+            .await
+            .unwrap(),
+        ChangeOutcome::Busy
+    );
+    assert!(matches!(
+        checker.verify(None, PASSWORD).await,
+        Err(Error::Busy)
+    ));
+    assert_eq!(checker.hasher().runs(), runs, "nothing was hashed");
+
+    // An admitted caller is never busy; a place freed lets the next in.
+    let found = checker.find(LOGIN).await.unwrap();
+    let verified = checker
+        .verify_admitted(waiting, found, PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(verified.map(|c| c.account), Some(id));
+    drop(running);
+    assert!(matches!(
+        checker.check(LOGIN, PASSWORD).await.unwrap(),
+        CheckOutcome::Verified { .. }
+    ));
+}

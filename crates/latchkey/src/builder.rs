@@ -314,8 +314,11 @@ impl SignInBuilder {
             SecurityKeys::new(rp, store, self.clock.clone(), &pepper)
         });
 
-        let checker = CredentialChecker::new(credentials, settings.hasher.clone())?
+        let mut checker = CredentialChecker::new(credentials, settings.hasher.clone())?
             .with_executor(self.executor.clone());
+        if let Some(waiting) = settings.hash_queue {
+            checker = checker.with_queue_limit(waiting);
+        }
         let otp_store = codes.clone();
         let codes = MailedCodes::new(codes, mailer.clone(), self.clock.clone(), pepper.clone())
             .with_settings(settings.mailed_codes);

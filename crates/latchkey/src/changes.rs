@@ -82,6 +82,7 @@ impl SignIn {
                 done(PasswordChanged::Refused(reasons))
             }
             PasswordChange::Conflict => done(PasswordChanged::Conflict),
+            PasswordChange::Busy => done(PasswordChanged::Busy),
         })
     }
 

@@ -126,6 +126,15 @@ pub enum SignInStep {
         /// When the next attempt is allowed.
         retry_at: Option<OffsetDateTime>,
     },
+    /// The service is overloaded: every hashing slot is taken and the
+    /// queue before them is full
+    /// ([`hash_queue_limit`](crate::SignInBuilder::hash_queue_limit)).
+    /// Nothing was looked up, checked nor counted; ask the user to try
+    /// again at `retry_at` (HTTP 503 with `Retry-After`).
+    Busy {
+        /// When to try again (a second from now).
+        retry_at: OffsetDateTime,
+    },
 }
 
 /// An answer to a challenge, as the user typed it.
@@ -279,6 +288,9 @@ pub enum Registered {
     InvalidLogin,
     /// The email address is not a valid address.
     InvalidEmail,
+    /// The hashing queue is full (see [`SignInStep::Busy`]): nothing was
+    /// stored; try again in a moment.
+    Busy,
 }
 
 /// What [`SignIn::change_password`](crate::SignIn::change_password) did.
@@ -300,6 +312,9 @@ pub enum PasswordChanged {
     },
     /// The login is not the signed-in account's.
     OtherAccount,
+    /// The hashing queue is full (see [`SignInStep::Busy`]): nothing was
+    /// checked nor written; try again in a moment.
+    Busy,
 }
 
 /// What [`SignIn::change_email`](crate::SignIn::change_email) did.

@@ -43,6 +43,12 @@ impl SignIn {
         if let Some(at) = self.client_over_budget(ctx, now, None).await? {
             return Ok(SignInStep::Throttled { retry_at: Some(at) });
         }
+        // A full hashing queue refuses before any look-up or count.
+        let Some(admitted) = self.checker.admit() else {
+            return Ok(SignInStep::Busy {
+                retry_at: now + time::Duration::seconds(1),
+            });
+        };
         let found = self.checker.find(login).await?;
         let known = found.as_ref().map(|c| c.account.clone());
         // Device tokens are read the same way for known and unknown logins
@@ -61,7 +67,11 @@ impl SignIn {
             Err(retry_at) => return Ok(SignInStep::Throttled { retry_at }),
         };
 
-        let Some(credential) = self.checker.verify(found, password).await? else {
+        let Some(credential) = self
+            .checker
+            .verify_admitted(admitted, found, password)
+            .await?
+        else {
             self.emit(SecurityEvent::SignInDenied {
                 account: known.clone(),
             });

@@ -80,6 +80,7 @@ impl SignIn {
             }
             RegisterOutcome::Refused(reasons) => Registered::Refused(reasons),
             RegisterOutcome::Taken => Registered::LoginTaken,
+            RegisterOutcome::Busy => Registered::Busy,
         })
     }
 }

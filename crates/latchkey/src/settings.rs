@@ -18,6 +18,7 @@ use crate::{Error, MailedCodePolicy, SignInBuilder};
 #[derive(Clone, Debug)]
 pub(crate) struct SignInSettings {
     pub(crate) hasher: Hasher,
+    pub(crate) hash_queue: Option<usize>,
     pub(crate) password_policy: PasswordPolicy,
     pub(crate) mailed_code_policy: MailedCodePolicy,
     pub(crate) mailed_codes: MailedCodeSettings,
@@ -38,6 +39,7 @@ impl SignInSettings {
     pub(crate) fn new(issuer: &str) -> Self {
         Self {
             hasher: Hasher::new(HashSettings::default()),
+            hash_queue: None,
             password_policy: PasswordPolicy::new().with_service_name(issuer),
             mailed_code_policy: MailedCodePolicy::default(),
             mailed_codes: MailedCodeSettings::default(),
@@ -111,6 +113,18 @@ impl SignInBuilder {
     /// limits. Replaces any earlier hash settings.
     pub fn hasher(mut self, hasher: Hasher) -> Self {
         self.settings.hasher = hasher;
+        self
+    }
+
+    /// How many password checks may wait for a hashing slot before the
+    /// next sign-in is answered [`SignInStep::Busy`](crate::SignInStep::Busy)
+    /// at once (default [`DEFAULT_QUEUE_PER_SLOT`] per slot; the slots
+    /// are the hasher's `max_in_flight`). A bounded queue keeps an
+    /// overload from growing memory and answers it quickly.
+    ///
+    /// [`DEFAULT_QUEUE_PER_SLOT`]: latchkey_credentials::DEFAULT_QUEUE_PER_SLOT
+    pub fn hash_queue_limit(mut self, waiting: usize) -> Self {
+        self.settings.hash_queue = Some(waiting);
         self
     }
 

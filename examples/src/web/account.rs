@@ -204,6 +204,7 @@ pub async fn change_password(
         }
         PasswordChanged::Conflict => "The password changed meanwhile. Try again.".to_owned(),
         PasswordChanged::OtherAccount => "That is not your account.".to_owned(),
+        PasswordChanged::Busy => "The service is busy. Try again in a moment.".to_owned(),
         PasswordChanged::Throttled { retry_at } => {
             return throttled(member.visitor.page().await?, retry_at, app.flow.now());
         }

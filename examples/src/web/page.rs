@@ -124,6 +124,20 @@ pub fn throttled(page: Page, retry_at: Option<OffsetDateTime>, now: OffsetDateTi
     Ok(response)
 }
 
+/// The page for an overloaded service (every hashing slot taken and the
+/// queue full): 503 with `Retry-After`.
+pub fn busy(page: Page, retry_at: OffsetDateTime, now: OffsetDateTime) -> Reply {
+    let mut response = message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        page,
+        "Busy",
+        "The service is busy. Try again in a moment.",
+        Some(("/login", "Sign In")),
+    )?;
+    with_retry_after(&mut response, retry_at, now);
+    Ok(response)
+}
+
 /// Adds `Retry-After` to a response.
 pub fn with_retry_after(response: &mut Response, at: OffsetDateTime, now: OffsetDateTime) {
     let seconds = latchkey::retry_after_seconds(at, now);

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::App;
 use super::page::{
-    Page, Reply, render, render_status, see_other, throttled, when, with_retry_after,
+    Page, Reply, busy, render, render_status, see_other, throttled, when, with_retry_after,
 };
 use super::session::{self, KEY_CEREMONY, PASSKEY_CEREMONY, PENDING, Pending};
 use super::visitor::Visitor;
@@ -260,6 +260,9 @@ pub async fn submit(
         SignInStep::Denied => again("Incorrect username or password.".to_owned()),
         SignInStep::Throttled { retry_at } => {
             return throttled(visitor.page().await?, retry_at, app.flow.now());
+        }
+        SignInStep::Busy { retry_at } => {
+            return busy(visitor.page().await?, retry_at, app.flow.now());
         }
     };
     page.page = visitor.page().await?;

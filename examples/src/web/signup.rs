@@ -96,6 +96,7 @@ pub async fn submit(
             Registered::LoginTaken => again("That username is taken.", Vec::new()),
             Registered::InvalidEmail => again("That is not a valid email address.", Vec::new()),
             Registered::InvalidLogin => again("Choose another username.", Vec::new()),
+            Registered::Busy => again("The service is busy. Try again in a moment.", Vec::new()),
         }
     } else {
         again(
