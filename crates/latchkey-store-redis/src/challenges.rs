@@ -35,7 +35,7 @@ fn fields(record: &ChallengeRecord) -> Vec<(&'static str, String)> {
 }
 
 /// A challenge read back.
-fn record(key: ChallengeKey, f: &Fields) -> Result<ChallengeRecord, StoreError> {
+pub(crate) fn record(key: ChallengeKey, f: &Fields) -> Result<ChallengeRecord, StoreError> {
     let operation = match f.opt("op") {
         Some(_) => Some(f.bytes::<32>("op")?),
         None => None,

@@ -44,7 +44,7 @@ fn fields(record: &CliLoginRecord) -> Vec<(&'static str, String)> {
 }
 
 /// A session read back.
-fn record(id_digest: [u8; 32], f: &Fields) -> Result<CliLoginRecord, StoreError> {
+pub(crate) fn record(id_digest: [u8; 32], f: &Fields) -> Result<CliLoginRecord, StoreError> {
     Ok(CliLoginRecord {
         id_digest,
         poll_digest: f.bytes("poll")?,

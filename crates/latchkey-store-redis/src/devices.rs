@@ -22,7 +22,7 @@ const FIELDS: [&str; 8] = [
 ];
 
 /// A device read back.
-fn record(id: DeviceId, f: &Fields) -> Result<DeviceRecord, StoreError> {
+pub(crate) fn record(id: DeviceId, f: &Fields) -> Result<DeviceRecord, StoreError> {
     Ok(DeviceRecord {
         id,
         account: f.account("acct")?,

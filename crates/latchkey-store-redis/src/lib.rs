@@ -152,6 +152,9 @@ mod cli_logins;
 mod codec;
 mod codes;
 mod devices;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 pub mod lua;
 mod scan;

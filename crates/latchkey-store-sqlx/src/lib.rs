@@ -85,6 +85,9 @@ mod throttle;
 mod tickets;
 mod two_factor;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod testing;
 
 #[cfg(feature = "postgres")]
