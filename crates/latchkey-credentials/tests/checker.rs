@@ -574,6 +574,7 @@ async fn a_full_hashing_queue_answers_busy_before_any_hash() {
     // One place running, one waiting: both taken.
     let running = checker.admit().expect("the slot");
     let waiting = checker.admit().expect("the queue's one place");
+    assert_eq!(format!("{running:?}"), "Admission");
     let runs = checker.hasher().runs();
     assert_eq!(
         checker.check(LOGIN, PASSWORD).await.unwrap(),
