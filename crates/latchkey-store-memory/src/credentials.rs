@@ -66,8 +66,12 @@ impl CredentialStore for MemoryStore {
             // A stride through the table, not a walk (which the CPU would
             // prefetch).
             c.next_stand_in = c.next_stand_in.wrapping_add(1);
-            c.by_login
-                .get_index(c.next_stand_in.wrapping_mul(0x9e37_79b9) % c.by_login.len())
+            let at = c.next_stand_in.wrapping_mul(0x9e37_79b9) % c.by_login.len();
+            Some(
+                c.by_login
+                    .get_index(at)
+                    .expect("a position below the length"),
+            )
         };
         let (key, (account, phc)) = found.or(stand_in).map_or(
             (login, (&c.absent.0, &c.absent.1)),
